@@ -1,0 +1,75 @@
+package settings
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseEnvironment(t *testing.T) {
+	for _, name := range []string{"dev", "prod"} {
+		env, err := ParseEnvironment(name)
+		require.NoError(t, err)
+		assert.Equal(t, name, env.String())
+	}
+	_, err := ParseEnvironment("staging")
+	assert.EqualError(t, err, `"staging" is not a known environment; allowed: dev, prod`)
+	assert.True(t, Prod.IsProd())
+	assert.False(t, Dev.IsProd())
+	assert.Equal(t, "8byte-prod", Prefix(Prod))
+}
+
+func TestDecodeOverlaysDefaultsAndRejectsUnknownFields(t *testing.T) {
+	type limits struct {
+		Min int `json:"min"`
+		Max int `json:"max"`
+	}
+	type item struct {
+		ID int `json:"id"`
+	}
+	type cfg struct {
+		Size   int     `json:"size"`
+		Label  string  `json:"label"`
+		Limits *limits `json:"limits,omitempty"`
+		Items  []item  `json:"items,omitempty"`
+	}
+	dst := cfg{Size: 1, Label: "default"}
+	require.NoError(t, Decode("thing", `{"size": 3}`, &dst))
+	assert.Equal(t, cfg{Size: 3, Label: "default"}, dst)
+
+	cases := map[string]struct{ raw, want string }{
+		"unknown field": {`{"sise": 3}`, `config 8byte:thing: unknown field "sise" (fields are case-sensitive; see the README's configuration table)`},
+		"wrong case":    {`{"Size": 3}`, `config 8byte:thing: unknown field "Size" (fields are case-sensitive; see the README's configuration table)`},
+		"nested":        {`{"limits": {"max": 1, "mni": 0}}`, `config 8byte:thing: unknown field "limits.mni" (fields are case-sensitive; see the README's configuration table)`},
+		"in a list":     {`{"items": [{"id": 1}, {"ID": 2}]}`, `config 8byte:thing: unknown field "items.ID" (fields are case-sensitive; see the README's configuration table)`},
+		"wrong type":    {`{"size": "big"}`, `config 8byte:thing: field "size" must be of type int, got a JSON string`},
+		"trailing data": {`{"size": 3} {}`, `config 8byte:thing: unexpected data after the JSON object`},
+		"not json":      {`size=3`, `config 8byte:thing: invalid character 's' looking for beginning of value`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			err := Decode("thing", tc.raw, &cfg{})
+			assert.EqualError(t, err, tc.want)
+		})
+	}
+}
+
+func TestInvalidNamesKeyValueAndAllowed(t *testing.T) {
+	err := Invalid("network.azCount", 4, "must be between %d and %d", 2, 3)
+	assert.EqualError(t, err, "config 8byte:network.azCount: invalid value 4: must be between 2 and 3")
+	err = Invalid("network.vpcCidr", "10.0.0.0/33", "must be an IPv4 CIDR")
+	assert.EqualError(t, err, `config 8byte:network.vpcCidr: invalid value "10.0.0.0/33": must be an IPv4 CIDR`)
+}
+
+func TestCheckLogRetention(t *testing.T) {
+	assert.NoError(t, CheckLogRetention("k", Dev, 30))
+	assert.NoError(t, CheckLogRetention("k", Prod, 365))
+	assert.EqualError(t, CheckLogRetention("k", Dev, 31), "config 8byte:k: invalid value 31: must be one of the CloudWatch Logs retention periods [1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653]")
+	assert.EqualError(t, CheckLogRetention("k", Prod, 90), "config 8byte:k: invalid value 90: prod keeps logs for at least 365 days")
+}
+
+func TestCheckRange(t *testing.T) {
+	assert.NoError(t, CheckRange("k", 2, 2, 3))
+	assert.EqualError(t, CheckRange("k", 0, 1, 10), "config 8byte:k: invalid value 0: must be between 1 and 10")
+}

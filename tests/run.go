@@ -1,0 +1,43 @@
+package tests
+
+import (
+	"context"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
+)
+
+// WithConfig sets the stack configuration of a mock run; keys are namespaced ("8byte:network",
+// "aws:region") and structured values are JSON strings, as the engine passes them.
+func WithConfig(config map[string]string) pulumi.RunOption {
+	return func(info *pulumi.RunInfo) { info.Config = config }
+}
+
+// Run evaluates program under a fresh mock cloud for stack (an `up`, not a preview) and returns the
+// recorded cloud and the program's error.
+func Run(stack string, config map[string]string, program pulumi.RunFunc) (*Mocks, error) {
+	mocks := NewMocks(stack)
+	err := pulumi.RunErr(program, pulumi.WithMocks(Project, stack, mocks), WithConfig(config))
+	return mocks, err
+}
+
+// Await returns the resolved value of output; it fails the test when the output errs or is unknown.
+func Await(t testing.TB, output pulumi.Output) any {
+	t.Helper()
+	res, err := internals.UnsafeAwaitOutput(context.Background(), output)
+	if err != nil {
+		t.Fatalf("awaiting output: %v", err)
+	}
+	if !res.Known {
+		t.Fatalf("output is unknown; mock the computed value it depends on")
+	}
+	return res.Value
+}
+
+// AwaitString returns the resolved value of a string output.
+func AwaitString(t testing.TB, output pulumi.StringOutput) string {
+	t.Helper()
+	s, _ := Await(t, output).(string)
+	return s
+}

@@ -43,9 +43,10 @@ func (b *builder) flowLogs() error {
 		return err
 	}
 	role, err := awsiam.NewRole(b.ctx, b.child("flow-logs-role"), &awsiam.RoleArgs{
-		Description:      pulumi.String("Delivers the VPC flow logs of " + b.name + " to CloudWatch Logs"),
-		AssumeRolePolicy: pulumi.String(trustJSON),
-		Tags:             settings.NameTag(b.child("flow-logs-role")),
+		Description:         pulumi.String("Delivers the VPC flow logs of " + b.name + " to CloudWatch Logs"),
+		AssumeRolePolicy:    pulumi.String(trustJSON),
+		PermissionsBoundary: b.args.PermissionsBoundary,
+		Tags:                settings.NameTag(b.child("flow-logs-role")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("flow log role: %w", err)

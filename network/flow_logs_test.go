@@ -44,6 +44,7 @@ func TestFlowLogsCaptureAllTrafficToTheNamedGroup(t *testing.T) {
 func TestFlowLogRoleTrustsOnlyThisAccountsFlowLogs(t *testing.T) {
 	mocks, _ := runNetwork(t, settings.Dev, nil)
 	role := mocks.Find(typeRole, "8byte-dev-flow-logs-role")
+	assert.Equal(t, testBoundary, role.String("permissionsBoundary"))
 	var trust policy.Document
 	require.NoError(t, role.JSON("assumeRolePolicy", &trust))
 	require.Len(t, trust.Statement, 1)

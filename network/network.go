@@ -24,6 +24,8 @@ type Args struct {
 	// AppPort is the port the application instances listen on; DatabasePort the database's.
 	AppPort      int
 	DatabasePort int
+	// PermissionsBoundary is the IAM tier's permissions boundary, set on every role this tier creates.
+	PermissionsBoundary pulumi.StringInput
 }
 
 // Network is the VPC and everything that decides which traffic may flow where.

@@ -32,18 +32,21 @@ const (
 	typeRolePolicy = "aws:iam/rolePolicy:RolePolicy"
 )
 
+const testBoundary = "arn:aws:iam::123456789012:policy/8byte-boundary"
+
 var account = settings.Account{ID: tests.AccountID, Partition: "aws", Region: tests.Region, DNSSuffix: "amazonaws.com"}
 
 // testArgs returns the args main.go would pass for env with its default config.
 func testArgs(env settings.Environment) *Args {
 	cfg := DefaultConfig(env)
 	return &Args{
-		Environment:       env,
-		Account:           account,
-		Config:            cfg,
-		AvailabilityZones: tests.AvailabilityZones[:cfg.AzCount],
-		AppPort:           8000,
-		DatabasePort:      5432,
+		Environment:         env,
+		Account:             account,
+		Config:              cfg,
+		AvailabilityZones:   tests.AvailabilityZones[:cfg.AzCount],
+		AppPort:             8000,
+		DatabasePort:        5432,
+		PermissionsBoundary: pulumi.String(testBoundary),
 	}
 }
 

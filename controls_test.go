@@ -1,0 +1,91 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"slices"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/8byte/infra/controls"
+	"github.com/8byte/infra/settings"
+)
+
+var update = flag.Bool("update", false, "rewrite generated files (docs/controls.md)")
+
+const controlsDoc = "docs/controls.md"
+
+// stackInventory runs the whole program for env with its real stack file and returns the inventory.
+func stackInventory(t testing.TB, env settings.Environment) *controls.Stack {
+	t.Helper()
+	mocks, _, err := runStack(t, string(env), stackConfig(t, string(env)))
+	require.NoError(t, err)
+	return &controls.Stack{Env: env, Resources: mocks.All()}
+}
+
+func TestControlMatrix(t *testing.T) {
+	for _, env := range settings.Environments {
+		t.Run(string(env), func(t *testing.T) {
+			for _, r := range controls.Evaluate(stackInventory(t, env), controls.All(), controls.Exceptions) {
+				assert.NotEqual(t, controls.Fail, r.Status, "%s %s fails: %v", r.Control.ID, r.Control.Title, r.Findings)
+			}
+		})
+	}
+}
+
+func TestEveryExceptionIsNeeded(t *testing.T) {
+	// An exception that no longer matches a failing control would hide a future regression: remove it.
+	for _, env := range settings.Environments {
+		stack := stackInventory(t, env)
+		for _, ex := range controls.Exceptions {
+			if ex.Env != "" && ex.Env != env {
+				continue
+			}
+			i := slices.IndexFunc(controls.All(), func(c *controls.Control) bool { return c.ID == ex.Control })
+			require.GreaterOrEqual(t, i, 0, "exception for unknown control %s", ex.Control)
+			c := controls.All()[i]
+			failing := len(c.Evaluate(stack)) > 0 || len(stack.OfType(c.Types...)) == 0
+			assert.True(t, failing, "%s: exception for %s in %s, but the control passes", env, ex.Control, env)
+		}
+	}
+}
+
+func TestEveryControlCanFail(t *testing.T) {
+	stacks := map[settings.Environment]*controls.Stack{}
+	for _, env := range settings.Environments {
+		stacks[env] = stackInventory(t, env)
+	}
+	for _, c := range controls.All() {
+		t.Run(c.ID, func(t *testing.T) {
+			broken := 0
+			for _, env := range settings.Environments {
+				if len(c.Evaluate(stacks[env])) > 0 {
+					continue // fails already (a declared exception): breaking proves nothing new
+				}
+				s := stacks[env].Clone()
+				c.Break(s)
+				assert.NotEmpty(t, c.Evaluate(s), "%s: breaking the %s stack was not detected", c.ID, env)
+				broken++
+			}
+			assert.Positive(t, broken, "%s passes in no stack, so its check is never shown to fail", c.ID)
+		})
+	}
+}
+
+func TestControlMatrixDocument(t *testing.T) {
+	envs := []string{"dev", "prod"}
+	results := map[string][]controls.Result{}
+	for _, env := range envs {
+		results[env] = controls.Evaluate(stackInventory(t, settings.Environment(env)), controls.All(), controls.Exceptions)
+	}
+	want := controls.Markdown(envs, results)
+	if *update {
+		require.NoError(t, os.MkdirAll("docs", 0o755))
+		require.NoError(t, os.WriteFile(controlsDoc, []byte(want), 0o644))
+	}
+	got, err := os.ReadFile(controlsDoc)
+	require.NoError(t, err, "run: go test . -run TestControlMatrixDocument -update")
+	assert.Equal(t, want, string(got), "docs/controls.md is stale: go test . -run TestControlMatrixDocument -update")
+}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,12 +18,24 @@ var update = flag.Bool("update", false, "rewrite generated files (docs/controls.
 
 const controlsDoc = "docs/controls.md"
 
-// stackInventory runs the whole program for env with its real stack file and returns the inventory.
+var (
+	inventoryMu sync.Mutex
+	inventories = map[settings.Environment]*controls.Stack{}
+)
+
+// stackInventory returns the inventory of env's stack, run once with its real stack file and shared by
+// the tests (which never change it: breaking works on a Clone).
 func stackInventory(t testing.TB, env settings.Environment) *controls.Stack {
 	t.Helper()
+	inventoryMu.Lock()
+	defer inventoryMu.Unlock()
+	if s, ok := inventories[env]; ok {
+		return s
+	}
 	mocks, _, err := runStack(t, string(env), stackConfig(t, string(env)))
 	require.NoError(t, err)
-	return &controls.Stack{Env: env, Resources: mocks.All()}
+	inventories[env] = &controls.Stack{Env: env, Resources: mocks.All()}
+	return inventories[env]
 }
 
 func TestControlMatrix(t *testing.T) {

@@ -4,7 +4,7 @@ import "slices"
 
 // All returns every control, in the order of the matrix.
 func All() []*Control {
-	return slices.Concat(networkControls)
+	return slices.Concat(networkControls, computeControls, dataControls, auditControls, cisControls())
 }
 
 // Exceptions are the declared departures from controls: an accepted finding in every environment, or a

@@ -1,0 +1,262 @@
+package controls
+
+import (
+	"slices"
+
+	"github.com/8byte/infra/tests"
+)
+
+const (
+	typeDB            = "aws:rds/instance:Instance"
+	typeDBReplication = "aws:rds/instanceAutomatedBackupsReplication:InstanceAutomatedBackupsReplication"
+	typeBucket        = "aws:s3/bucketV2:BucketV2"
+	typeBucketPAB     = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+	typeAccountPAB    = "aws:s3/accountPublicAccessBlock:AccountPublicAccessBlock"
+	typeBucketOwner   = "aws:s3/bucketOwnershipControls:BucketOwnershipControls"
+	typeBucketVersion = "aws:s3/bucketVersioningV2:BucketVersioningV2"
+	typeBucketSSE     = "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"
+	typeBucketLife    = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
+	typeBucketLogging = "aws:s3/bucketLoggingV2:BucketLoggingV2"
+	typeBucketPolicy  = "aws:s3/bucketPolicy:BucketPolicy"
+	typeSecret        = "aws:secretsmanager/secret:Secret"
+	typeSecretRotate  = "aws:secretsmanager/secretRotation:SecretRotation"
+	typeKey           = "aws:kms/key:Key"
+	publicAccessFlags = "blockPublicAcls blockPublicPolicy ignorePublicAcls restrictPublicBuckets"
+)
+
+var publicAccessFlagList = []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"}
+
+// dbCheck returns a control over every RDS instance.
+func dbCheck(id, title, checks string, ok func(db *tests.Resource) bool, breakIt func(db *tests.Resource)) *Control {
+	return &Control{
+		ID: id, Title: title, Checks: checks, Types: []string{typeDB},
+		Evaluate: func(s *Stack) []Finding {
+			return each(s, []string{typeDB}, func(db *tests.Resource) []Finding { return unless(ok(db), db, "%s: no", checks) })
+		},
+		Break: func(s *Stack) { breakIt(first(s, typeDB)) },
+	}
+}
+
+// bucketCheck returns a control that every bucket has a companion resource of typ passing ok.
+func bucketCheck(id, title, checks, typ string, ok func(companion *tests.Resource) bool, breakIt func(companion *tests.Resource)) *Control {
+	return &Control{
+		ID: id, Title: title, Checks: checks, Types: []string{typeBucket},
+		Evaluate: func(s *Stack) []Finding {
+			return each(s, []string{typeBucket}, func(b *tests.Resource) []Finding {
+				for _, c := range s.OfType(typ) {
+					if c.String("bucket") == b.Out["id"] && ok(c) {
+						return nil
+					}
+				}
+				return []Finding{finding(b, "%s: no", checks)}
+			})
+		},
+		Break: func(s *Stack) { breakIt(first(s, typ)) },
+	}
+}
+
+// dataControls are the Security Hub RDS, S3, Secrets Manager and KMS controls and the design's data
+// controls.
+var dataControls = []*Control{
+	dbCheck("RDS.2", "RDS DB Instances should prohibit public access", "publiclyAccessible is false",
+		func(db *tests.Resource) bool { return db.Get("publiclyAccessible") == false },
+		func(db *tests.Resource) { set(db, "publiclyAccessible", true) }),
+	dbCheck("RDS.3", "RDS DB instances should have encryption at-rest enabled", "storage is encrypted with a customer-managed KMS key",
+		func(db *tests.Resource) bool { return db.Bool("storageEncrypted") && db.String("kmsKeyId") != "" },
+		func(db *tests.Resource) { set(db, "storageEncrypted", false) }),
+	dbCheck("RDS.5", "RDS DB instances should be configured with multiple Availability Zones", "multiAz is true",
+		func(db *tests.Resource) bool { return db.Bool("multiAz") },
+		func(db *tests.Resource) { set(db, "multiAz", false) }),
+	dbCheck("RDS.6", "Enhanced monitoring should be configured for RDS DB instances", "monitoringInterval > 0 with a monitoring role",
+		func(db *tests.Resource) bool {
+			return db.Int("monitoringInterval") > 0 && db.String("monitoringRoleArn") != ""
+		},
+		func(db *tests.Resource) { set(db, "monitoringInterval", 0) }),
+	dbCheck("RDS.8", "RDS DB instances should have deletion protection enabled", "deletionProtection is true",
+		func(db *tests.Resource) bool { return db.Bool("deletionProtection") },
+		func(db *tests.Resource) { set(db, "deletionProtection", false) }),
+	dbCheck("RDS.9", "RDS DB instances should publish logs to CloudWatch Logs", "the postgresql and upgrade logs are exported",
+		func(db *tests.Resource) bool {
+			logs := db.Strings("enabledCloudwatchLogsExports")
+			return slices.Contains(logs, "postgresql") && slices.Contains(logs, "upgrade")
+		},
+		func(db *tests.Resource) { set(db, "enabledCloudwatchLogsExports", []any{"upgrade"}) }),
+	dbCheck("RDS.10", "IAM authentication should be configured for RDS instances", "IAM database authentication is on",
+		func(db *tests.Resource) bool { return db.Bool("iamDatabaseAuthenticationEnabled") },
+		func(db *tests.Resource) { set(db, "iamDatabaseAuthenticationEnabled", false) }),
+	dbCheck("RDS.11", "RDS instances should have automatic backups enabled", "backups are kept at least 7 days",
+		func(db *tests.Resource) bool { return db.Int("backupRetentionPeriod") >= 7 },
+		func(db *tests.Resource) { set(db, "backupRetentionPeriod", 0) }),
+	dbCheck("RDS.13", "RDS automatic minor version upgrades should be enabled", "autoMinorVersionUpgrade is true",
+		func(db *tests.Resource) bool { return db.Get("autoMinorVersionUpgrade") != false },
+		func(db *tests.Resource) { set(db, "autoMinorVersionUpgrade", false) }),
+	dbCheck("RDS.17", "RDS DB instances should be configured to copy tags to snapshots", "copyTagsToSnapshot is true",
+		func(db *tests.Resource) bool { return db.Bool("copyTagsToSnapshot") },
+		func(db *tests.Resource) { set(db, "copyTagsToSnapshot", false) }),
+	dbCheck("RDS.18", "RDS instances should be deployed in a VPC", "the instance is in a DB subnet group of the VPC",
+		func(db *tests.Resource) bool { return db.String("dbSubnetGroupName") != "" },
+		func(db *tests.Resource) { set(db, "dbSubnetGroupName", nil) }),
+	dbCheck("RDS.23", "RDS instances should not use a database engine default port", "the port is not 5432",
+		func(db *tests.Resource) bool { return db.Int("port") != 0 && db.Int("port") != 5432 },
+		func(db *tests.Resource) { set(db, "port", 5432) }),
+	dbCheck("RDS.25", "RDS database instances should use a custom administrator username", "the master username is not postgres",
+		func(db *tests.Resource) bool {
+			return db.String("username") != "" && db.String("username") != "postgres"
+		},
+		func(db *tests.Resource) { set(db, "username", "postgres") }),
+	dbCheck("Design.Data.1", "Database credentials are generated and rotated by AWS in Secrets Manager",
+		"manageMasterUserPassword is on, with a customer-managed key, and no password is set anywhere",
+		func(db *tests.Resource) bool {
+			return db.Bool("manageMasterUserPassword") && db.String("masterUserSecretKmsKeyId") != "" && db.Get("password") == nil
+		},
+		func(db *tests.Resource) { set(db, "password", "hunter2") }),
+	{
+		ID: "Design.Data.2", Title: "Cross-region backup replication",
+		Checks: "every RDS instance's automated backups are replicated to another region with a KMS key of that region",
+		Types:  []string{typeDB},
+		Evaluate: func(s *Stack) []Finding {
+			return each(s, []string{typeDB}, func(db *tests.Resource) []Finding {
+				for _, r := range s.OfType(typeDBReplication) {
+					if r.String("sourceDbInstanceArn") == db.Out["arn"] && r.String("kmsKeyId") != "" && r.Region != db.Region {
+						return nil
+					}
+				}
+				return []Finding{finding(db, "automated backups not replicated to another region")}
+			})
+		},
+		Break: func(s *Stack) {
+			for _, r := range s.OfType(typeDBReplication) {
+				r.Region = first(s, typeDB).Region
+			}
+		},
+	},
+	{
+		ID: "S3.1", Title: "S3 general purpose buckets should have block public access settings enabled",
+		Checks: "the account-level S3 Block Public Access has all four flags on",
+		Types:  []string{typeAccountPAB},
+		Evaluate: func(s *Stack) []Finding {
+			return each(s, []string{typeAccountPAB}, func(r *tests.Resource) []Finding {
+				return unless(allFlags(r), r, "a flag of %s is off", publicAccessFlags)
+			})
+		},
+		Break: func(s *Stack) { set(first(s, typeAccountPAB), "blockPublicPolicy", false) },
+	},
+	bucketCheck("S3.5", "S3 general purpose buckets should require requests to use SSL",
+		"every bucket policy denies s3:* on the bucket and its objects when aws:SecureTransport is false", typeBucketPolicy,
+		func(p *tests.Resource) bool {
+			for _, st := range statements(p, "policy") {
+				if st.Effect == "Deny" && slices.Contains(st.Action, "s3:*") && len(st.Resource) == 2 &&
+					slices.Equal(st.Condition["Bool"]["aws:SecureTransport"], []string{"false"}) {
+					return true
+				}
+			}
+			return false
+		},
+		func(p *tests.Resource) { set(p, "policy", `{"Version":"2012-10-17","Statement":[]}`) }),
+	bucketCheck("S3.8", "S3 general purpose buckets should block public access",
+		"every bucket has a public access block with all four flags on", typeBucketPAB, allFlags,
+		func(r *tests.Resource) { set(r, "ignorePublicAcls", false) }),
+	bucketCheck("S3.9", "S3 general purpose buckets should have server access logging enabled",
+		"every bucket logs its server access to the access-log bucket", typeBucketLogging,
+		func(r *tests.Resource) bool { return r.String("targetBucket") != "" },
+		func(r *tests.Resource) { set(r, "bucket", "other") }),
+	bucketCheck("S3.10", "S3 general purpose buckets with versioning enabled should have Lifecycle configurations",
+		"every (versioned) bucket has an enabled lifecycle rule that expires noncurrent versions", typeBucketLife,
+		func(r *tests.Resource) bool {
+			return r.String("rules.0.status") == "Enabled" && r.Int("rules.0.noncurrentVersionExpiration.noncurrentDays") > 0
+		},
+		func(r *tests.Resource) { set(r, "rules", []any{}) }),
+	bucketCheck("S3.12", "ACLs should not be used to manage user access to S3 general purpose buckets",
+		"every bucket's object ownership is BucketOwnerEnforced (ACLs disabled)", typeBucketOwner,
+		func(r *tests.Resource) bool { return r.String("rule.objectOwnership") == "BucketOwnerEnforced" },
+		func(r *tests.Resource) { set(r, "rule.objectOwnership", "ObjectWriter") }),
+	bucketCheck("S3.13", "S3 general purpose buckets should have Lifecycle configurations",
+		"every bucket has an enabled lifecycle rule that expires objects", typeBucketLife,
+		func(r *tests.Resource) bool {
+			return r.String("rules.0.status") == "Enabled" && r.Int("rules.0.expiration.days") > 0
+		},
+		func(r *tests.Resource) { set(r, "rules.0.status", "Disabled") }),
+	bucketCheck("S3.14", "S3 general purpose buckets should have versioning enabled",
+		"every bucket's versioning is Enabled", typeBucketVersion,
+		func(r *tests.Resource) bool { return r.String("versioningConfiguration.status") == "Enabled" },
+		func(r *tests.Resource) { set(r, "versioningConfiguration.status", "Suspended") }),
+	bucketCheck("Design.Data.3", "Every bucket is encrypted at rest",
+		"every bucket has default encryption: SSE-KMS with a key, or SSE-S3 (AES256) where the log-delivering service requires it", typeBucketSSE,
+		func(r *tests.Resource) bool {
+			algo := r.String("rules.0.applyServerSideEncryptionByDefault.sseAlgorithm")
+			return algo == "AES256" || (algo == "aws:kms" && r.String("rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId") != "")
+		},
+		func(r *tests.Resource) { set(r, "rules", []any{}) }),
+	{
+		ID: "SecretsManager.1", Title: "Secrets Manager secrets should have automatic rotation enabled",
+		Checks: "every secret the stack creates has a rotation schedule",
+		Types:  []string{typeSecret},
+		Evaluate: func(s *Stack) []Finding {
+			return each(s, []string{typeSecret}, func(sec *tests.Resource) []Finding {
+				for _, r := range s.OfType(typeSecretRotate) {
+					if r.String("secretId") == sec.Out["id"] && r.Int("rotationRules.automaticallyAfterDays") > 0 {
+						return nil
+					}
+				}
+				return []Finding{finding(sec, "no rotation")}
+			})
+		},
+		Break: func(s *Stack) {
+			for _, r := range s.OfType(typeSecretRotate) {
+				set(r, "secretId", "other")
+			}
+		},
+	},
+	{
+		ID: "SecretsManager.4", Title: "Secrets Manager secrets should be rotated within a specified number of days",
+		Checks: "every secret the stack creates rotates at least every 90 days",
+		Types:  []string{typeSecret},
+		Evaluate: func(s *Stack) []Finding {
+			return each(s, []string{typeSecret}, func(sec *tests.Resource) []Finding {
+				for _, r := range s.OfType(typeSecretRotate) {
+					if days := r.Int("rotationRules.automaticallyAfterDays"); r.String("secretId") == sec.Out["id"] && days > 0 && days <= 90 {
+						return nil
+					}
+				}
+				return []Finding{finding(sec, "not rotated within 90 days")}
+			})
+		},
+		Break: func(s *Stack) {
+			for _, r := range s.OfType(typeSecretRotate) {
+				set(r, "rotationRules.automaticallyAfterDays", 365)
+			}
+		},
+	},
+	{
+		ID: "Design.Data.4", Title: "Every secret is encrypted with a customer-managed key",
+		Checks: "every secret names a KMS key of the stack",
+		Types:  []string{typeSecret},
+		Evaluate: func(s *Stack) []Finding {
+			return each(s, []string{typeSecret}, func(sec *tests.Resource) []Finding {
+				return unless(s.ByOutput("arn", sec.String("kmsKeyId")) != nil || s.ByOutput("id", sec.String("kmsKeyId")) != nil,
+					sec, "not encrypted with a key of the stack")
+			})
+		},
+		Break: func(s *Stack) { set(first(s, typeSecret), "kmsKeyId", nil) },
+	},
+	{
+		ID: "KMS.4", Title: "AWS KMS key rotation should be enabled",
+		Checks: "every customer-managed key rotates automatically",
+		Types:  []string{typeKey},
+		Evaluate: func(s *Stack) []Finding {
+			return each(s, []string{typeKey}, func(k *tests.Resource) []Finding {
+				return unless(k.Bool("enableKeyRotation"), k, "rotation off")
+			})
+		},
+		Break: func(s *Stack) { set(first(s, typeKey), "enableKeyRotation", false) },
+	},
+}
+
+func allFlags(r *tests.Resource) bool {
+	for _, f := range publicAccessFlagList {
+		if !r.Bool(f) {
+			return false
+		}
+	}
+	return true
+}

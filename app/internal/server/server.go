@@ -1,0 +1,149 @@
+// Package server is the HTTP side of the service: the three endpoints, request logging, and an
+// http.Server with timeouts that shuts down gracefully.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Timeouts. IdleTimeout is longer than the ALB's 60 s idle timeout, so that the ALB, not the
+// target, closes idle keep-alive connections (otherwise the ALB can answer 502).
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 10 * time.Second
+	idleTimeout       = 75 * time.Second
+	readinessTimeout  = 3 * time.Second
+)
+
+// ShutdownTimeout bounds the drain after SIGTERM: below the target group's 30 s deregistration
+// delay, leaving time for the process to exit.
+const ShutdownTimeout = 20 * time.Second
+
+// Checker reports whether a dependency is usable.
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
+// reasoned is an error with a public reason (database.CheckError is one).
+type reasoned interface {
+	Reason() string
+}
+
+// notReady is the public reason of a check error that gives none.
+const notReady = "not ready"
+
+// Info is what GET / shows.
+type Info struct {
+	Service     string `json:"service"`
+	Version     string `json:"version"`
+	Environment string `json:"environment"`
+}
+
+// NewHandler routes GET /health (liveness), GET /ready (the database is reachable over TLS) and
+// GET / (Info), and logs every request but the health checks.
+func NewHandler(info Info, database Checker, logger *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), readinessTimeout)
+		defer cancel()
+		if err := database.Check(ctx); err != nil {
+			reason := notReady
+			var withReason reasoned
+			if errors.As(err, &withReason) {
+				reason = withReason.Reason()
+			}
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": reason})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, info)
+	})
+	return logRequests(mux, logger)
+}
+
+// New returns a server with timeouts whose internal errors go to logger at ERROR level.
+func New(handler http.Handler, logger *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
+	}
+}
+
+// Serve serves on ln until ctx is done, then stops accepting connections and waits up to
+// ShutdownTimeout for the requests in flight.
+func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, body any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body) // the client may be gone; nothing left to tell it
+}
+
+// statusRecorder remembers the status code a handler wrote.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+// logRequests logs method, path (never the query string), status and duration of each request;
+// /health is left out, the ALB and the Docker health check call it every few seconds.
+func logRequests(next http.Handler, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/health" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		level := slog.LevelInfo
+		if rec.status >= http.StatusInternalServerError {
+			level = slog.LevelWarn
+		}
+		logger.LogAttrs(r.Context(), level, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Int("status", rec.status),
+			slog.Int64("duration_ms", time.Since(start).Milliseconds()),
+		)
+	})
+}

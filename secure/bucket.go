@@ -70,6 +70,10 @@ type Bucket struct {
 
 	Name pulumi.StringOutput `pulumi:"name"`
 	Arn  pulumi.StringOutput `pulumi:"arn"`
+	// Policy is the bucket's policy. A service that checks on creation that it may write to the bucket (an
+	// ALB's access logs, a CloudTrail trail) depends on it directly: depending on the component itself is
+	// not enough in the Go SDK, which may not have seen all of a component's children yet.
+	Policy *s3.BucketPolicy `pulumi:"-"`
 }
 
 // NewBucket creates a secure bucket; its physical name is auto-named from name (globally unique).
@@ -151,10 +155,11 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 		return policy.New(statements...)
 	})
 	// After the public access block: S3 refuses policies while the block is being changed.
-	if _, err := s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
+	b.Policy, err = s3.NewBucketPolicy(ctx, name, &s3.BucketPolicyArgs{
 		Bucket: bucket.ID(),
 		Policy: bucketPolicy,
-	}, parent, pulumi.DependsOn([]pulumi.Resource{publicAccess})); err != nil {
+	}, parent, pulumi.DependsOn([]pulumi.Resource{publicAccess}))
+	if err != nil {
 		return nil, fmt.Errorf("bucket %s policy: %w", name, err)
 	}
 

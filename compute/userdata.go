@@ -140,7 +140,10 @@ type AgentSection struct {
 type AgentMetrics struct {
 	Namespace        string            `json:"namespace"`
 	AppendDimensions map[string]string `json:"append_dimensions"`
-	MetricsCollected AgentCollected    `json:"metrics_collected"`
+	// AggregationDimensions also publishes each metric rolled up over these dimension sets: the
+	// dashboard graphs the fleet by AutoScalingGroupName.
+	AggregationDimensions [][]string     `json:"aggregation_dimensions"`
+	MetricsCollected      AgentCollected `json:"metrics_collected"`
 }
 
 // AgentCollected selects the memory and disk measurements.
@@ -188,8 +191,9 @@ type AgentLogFile struct {
 // own messages and failures) and cloud-init's logs (the user data's output).
 var SystemLogFiles = []string{"/var/log/messages", "/var/log/cloud-init.log", "/var/log/cloud-init-output.log"}
 
-// Metric names the agent publishes (namespace: the stack's MetricsNamespace; dimension InstanceId; the
-// disk metric also has path and fstype).
+// Metric names the agent publishes (namespace: the stack's MetricsNamespace; dimensions InstanceId and
+// AutoScalingGroupName, the disk metric also path and fstype; plus a roll-up by AutoScalingGroupName alone).
+// The agent resolves the group name with ec2:DescribeTags, which the instance role allows.
 const (
 	MetricMemoryUsed = "mem_used_percent"
 	MetricDiskUsed   = "disk_used_percent"
@@ -205,8 +209,9 @@ func NewAgentConfig(namespace, systemLogGroup string) AgentConfig {
 	return AgentConfig{
 		Agent: AgentSection{MetricsCollectionInterval: 60, RunAsUser: "root"},
 		Metrics: AgentMetrics{
-			Namespace:        namespace,
-			AppendDimensions: map[string]string{"InstanceId": "${aws:InstanceId}"},
+			Namespace:             namespace,
+			AppendDimensions:      map[string]string{"InstanceId": "${aws:InstanceId}", "AutoScalingGroupName": "${aws:AutoScalingGroupName}"},
+			AggregationDimensions: [][]string{{"AutoScalingGroupName"}},
 			MetricsCollected: AgentCollected{
 				Mem:  AgentMeasurement{Measurement: []string{"used_percent"}},
 				Disk: AgentDisk{Measurement: []string{"used_percent"}, Resources: []string{"/"}, DropDevice: true},

@@ -11,7 +11,11 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
+	"github.com/8byte/infra/compute"
+	"github.com/8byte/infra/data"
+	"github.com/8byte/infra/iam"
 	"github.com/8byte/infra/network"
+	"github.com/8byte/infra/observability"
 	"github.com/8byte/infra/settings"
 )
 
@@ -21,20 +25,46 @@ const postgresPort = 5432
 // StackConfig is the whole, validated configuration of one stack. Each tier owns the type and the
 // per-environment defaults of its own section; this file only reads the stack's values onto them.
 type StackConfig struct {
-	Environment settings.Environment
-	AppPort     int
-	Network     network.Config
+	Environment   settings.Environment
+	AppPort       int
+	Network       network.Config
+	GitHub        iam.Config
+	Database      data.Config
+	Compute       compute.Config
+	Observability observability.Config
 }
 
 // Config keys of the 8byte namespace. Every key is in the README's configuration table.
 const (
-	keyEnvironment = "environment"
-	keyAppPort     = "appPort"
-	keyNetwork     = "network"
+	keyEnvironment   = "environment"
+	keyAppPort       = "appPort"
+	keyNetwork       = "network"
+	keyGitHub        = iam.ConfigKey
+	keyDatabase      = "database"
+	keyCompute       = "compute"
+	keyObservability = "observability"
 )
 
 // knownKeys are all the keys this program reads; any other key in the 8byte namespace is a typo.
-var knownKeys = []string{keyEnvironment, keyAppPort, keyNetwork}
+var knownKeys = []string{keyEnvironment, keyAppPort, keyNetwork, keyGitHub, keyDatabase, keyCompute, keyObservability}
+
+// section is one structured config key: where its value goes and how it is validated.
+type section struct {
+	key      string
+	dst      any
+	validate func(settings.Environment) error
+}
+
+// sections lists the structured keys of sc in the order their errors are reported.
+func (sc *StackConfig) sections() []section {
+	return []section{
+		{keyNetwork, &sc.Network, sc.Network.Validate},
+		{keyGitHub, &sc.GitHub, sc.GitHub.Validate},
+		{keyDatabase, &sc.Database, sc.Database.Validate},
+		{keyCompute, &sc.Compute, sc.Compute.Validate},
+		{keyObservability, &sc.Observability, sc.Observability.Validate},
+	}
+}
 
 // readConfig reads and validates the stack configuration before any resource is registered.
 func readConfig(ctx *pulumi.Context) (*StackConfig, error) {
@@ -66,7 +96,15 @@ func parseConfig(stack string, values map[string]string) (*StackConfig, error) {
 			stack, settings.Namespace, keyEnvironment)
 	}
 
-	sc := &StackConfig{Environment: env, AppPort: 8000, Network: network.DefaultConfig(env)}
+	sc := &StackConfig{
+		Environment:   env,
+		AppPort:       8000,
+		Network:       network.DefaultConfig(env),
+		GitHub:        iam.DefaultConfig(env),
+		Database:      data.DefaultConfig(env),
+		Compute:       compute.DefaultConfig(env),
+		Observability: observability.DefaultConfig(env),
+	}
 	if v, ok := values[keyAppPort]; ok {
 		port, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || port < 1024 || port > 65535 {
@@ -74,13 +112,18 @@ func parseConfig(stack string, values map[string]string) (*StackConfig, error) {
 		}
 		sc.AppPort = port
 	}
-	if v, ok := values[keyNetwork]; ok {
-		if err := settings.Decode(keyNetwork, v, &sc.Network); err != nil {
-			return nil, err
+	for _, sec := range sc.sections() {
+		if v, ok := values[sec.key]; ok {
+			if err := settings.Decode(sec.key, v, sec.dst); err != nil {
+				return nil, err
+			}
 		}
 	}
-	if err := sc.Network.Validate(env); err != nil {
-		return nil, err
+	// sections() again: its validators are method values, bound to the values decoded above.
+	for _, sec := range sc.sections() {
+		if err := sec.validate(env); err != nil {
+			return nil, err
+		}
 	}
 	if sc.AppPort == postgresPort {
 		return nil, settings.Invalid(keyAppPort, sc.AppPort, "must differ from the database port %d", postgresPort)

@@ -3,14 +3,20 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
+	"github.com/8byte/infra/compute"
+	"github.com/8byte/infra/data"
+	"github.com/8byte/infra/iam"
 	"github.com/8byte/infra/network"
+	"github.com/8byte/infra/observability"
 	"github.com/8byte/infra/settings"
 )
 
@@ -30,7 +36,9 @@ func main() {
 	})
 }
 
-// deploy reads the configuration, builds the tiers in order and returns the stack outputs.
+// deploy reads the configuration, builds the tiers in order and returns the stack outputs. IAM comes
+// first: every role of the stack carries its permissions boundary. The observability tier's log groups and
+// alarm topic come before compute (the instances write to them from their first boot), its alarms after.
 func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	cfg, err := readConfig(ctx)
 	if err != nil {
@@ -40,26 +48,83 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.Database.CheckReplicaRegion(account.Region); err != nil {
+		return nil, err
+	}
 	zones, err := availabilityZones(ctx, account, cfg.Network)
 	if err != nil {
 		return nil, err
 	}
-	name := settings.Prefix(cfg.Environment)
+	defaultTags, err := readDefaultTags(ctx)
+	if err != nil {
+		return nil, err
+	}
+	env := cfg.Environment
+	name := settings.Prefix(env)
+	repository := name + "-app"                // explicit ECR name: CI pushes to it, the instance role may pull from it
+	metricsNamespace := "8byte/" + string(env) // the only namespace the instance role may publish to
 
+	identity, err := iam.NewIAM(ctx, name, &iam.Args{
+		Environment: env, Account: account, Config: cfg.GitHub,
+		AppRepositoryName: repository, MetricsNamespace: metricsNamespace,
+	})
+	if err != nil {
+		return nil, err
+	}
 	net, err := network.NewNetwork(ctx, name, &network.Args{
-		Environment:       cfg.Environment,
-		Account:           account,
-		Config:            cfg.Network,
-		AvailabilityZones: zones,
-		AppPort:           cfg.AppPort,
-		DatabasePort:      postgresPort,
+		Environment: env, Account: account, Config: cfg.Network, AvailabilityZones: zones,
+		AppPort: cfg.AppPort, DatabasePort: postgresPort, PermissionsBoundary: identity.PermissionsBoundaryArn,
+	})
+	if err != nil {
+		return nil, err
+	}
+	db, err := data.NewData(ctx, name, &data.Args{
+		Environment: env, Account: account, Config: cfg.Database, DefaultTags: defaultTags,
+		DatabaseSubnetIds: net.DatabaseSubnetIds, DatabaseSecurityGroupId: net.DatabaseSecurityGroupId,
+		DatabasePort: postgresPort, MonitoringRoleArn: identity.MonitoringRoleArn, AppRoleArn: identity.AppRoleArn,
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The app role may read exactly the database secrets once they exist; the instances do not wait for
+	// this (the app retries until it can read them).
+	if _, err := iam.NewSecretAccess(ctx, name, &iam.SecretAccessArgs{
+		Account: account, RoleName: identity.AppRoleName,
+		SecretArns: db.SecretArns, KeyArns: pulumi.StringArray{db.SecretsKeyArn},
+	}); err != nil {
+		return nil, err
+	}
+	logs, err := observability.NewLogging(ctx, name, &observability.LoggingArgs{
+		Environment: env, Account: account, Config: cfg.Observability,
+	})
+	if err != nil {
+		return nil, err
+	}
+	app, err := compute.NewCompute(ctx, name, &compute.Args{
+		Environment: env, Account: account, Config: cfg.Compute, AppPort: cfg.AppPort,
+		AppRepositoryName: repository, MetricsNamespace: metricsNamespace, LogRetentionDays: logs.LogRetentionDays,
+		VpcId: net.VpcId, PublicSubnetIds: net.PublicSubnetIds, PrivateSubnetIds: net.PrivateSubnetIds,
+		AlbSecurityGroupId: net.AlbSecurityGroupId, AppSecurityGroupId: net.AppSecurityGroupId,
+		InstanceProfileArn: identity.InstanceProfileArn, ConnectionSecretArn: db.ConnectionSecretArn,
+		AccessLogBucketName: db.AccessLogBucketName,
+		AppLogGroupName:     logs.AppLogGroupName, SystemLogGroupName: logs.SystemLogGroupName,
+	})
+	if err != nil {
+		return nil, err
+	}
+	monitoring, err := observability.NewMonitoring(ctx, name, &observability.MonitoringArgs{
+		Environment: env, Account: account, Config: cfg.Observability, MetricsNamespace: metricsNamespace,
+		AlarmTopicArn: logs.AlarmTopicArn, AppLogGroupName: logs.AppLogGroupName,
+		AlbArnSuffix: app.AlbArnSuffix, TargetGroupArnSuffix: app.TargetGroupArnSuffix, AsgName: app.AsgName,
+		DbInstanceIdentifier: db.DbInstanceId, AccessLogBucketName: db.AccessLogBucketName,
+		PermissionsBoundaryArn: identity.PermissionsBoundaryArn,
 	})
 	if err != nil {
 		return nil, err
 	}
 
 	return pulumi.Map{
-		"environment":       pulumi.String(cfg.Environment),
+		"environment":       pulumi.String(env),
 		"region":            pulumi.String(account.Region),
 		"vpcId":             net.VpcId,
 		"vpcCidr":           net.VpcCidr,
@@ -67,7 +132,55 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		"privateSubnetIds":  net.PrivateSubnetIds,
 		"databaseSubnetIds": net.DatabaseSubnetIds,
 		"natPublicIps":      net.NatPublicIps,
+
+		"appRoleArn":             identity.AppRoleArn,
+		"instanceProfileName":    identity.InstanceProfileName,
+		"monitoringRoleArn":      identity.MonitoringRoleArn,
+		"permissionsBoundaryArn": identity.PermissionsBoundaryArn,
+		"previewRoleArn":         identity.PreviewRoleArn,
+		"deployRoleArn":          identity.DeployRoleArn,
+		"oidcProviderArn":        identity.OidcProviderArn,
+
+		"dbEndpoint":          db.DbEndpoint,
+		"dbAddress":           db.DbAddress,
+		"dbPort":              db.DbPort,
+		"dbName":              db.DbName,
+		"dbInstanceId":        db.DbInstanceId,
+		"dbSecretArn":         db.DbSecretArn,
+		"connectionSecretArn": db.ConnectionSecretArn,
+		"databaseKeyArn":      db.DatabaseKeyArn,
+		"secretsKeyArn":       db.SecretsKeyArn,
+		"replicaKeyArn":       db.ReplicaKeyArn,
+		"accessLogBucketName": db.AccessLogBucketName,
+
+		"albDnsName":       app.AlbDNSName,
+		"albUrl":           app.AlbURL,
+		"albArn":           app.AlbArn,
+		"targetGroupArn":   app.TargetGroupArn,
+		"asgName":          app.AsgName,
+		"ecrRepositoryUrl": app.EcrRepositoryURL,
+		"imageTag":         pulumi.String(cfg.Compute.ImageTag),
+		"webAclArn":        app.WebACLArn,
+		"albLogBucketName": app.AlbLogBucketName,
+
+		"alarmTopicArn":   logs.AlarmTopicArn,
+		"dashboardName":   monitoring.DashboardName,
+		"dashboardUrl":    monitoring.DashboardURL,
+		"trailArn":        monitoring.TrailArn,
+		"trailBucketName": monitoring.TrailBucketName,
 	}, nil
+}
+
+// readDefaultTags returns the tags of the provider's aws:defaultTags, for the explicit provider of the
+// backup-replication region (explicit providers do not inherit the stack's provider config).
+func readDefaultTags(ctx *pulumi.Context) (map[string]string, error) {
+	var defaultTags struct {
+		Tags map[string]string `json:"tags"`
+	}
+	if err := config.New(ctx, "aws").TryObject("defaultTags", &defaultTags); err != nil && !errors.Is(err, config.ErrMissingVar) {
+		return nil, fmt.Errorf("config aws:defaultTags: %w", err)
+	}
+	return defaultTags.Tags, nil
 }
 
 // lookupAccount asks AWS once, with plain invokes, which partition, region and account the stack deploys

@@ -48,7 +48,25 @@ const (
 type Exception struct {
 	Control string
 	Env     settings.Environment
-	Reason  string
+	// Resources, when set, limits the exception to findings about these resources, named without the
+	// stack prefix ("access-logs" is 8byte-<env>-access-logs): a finding about any other resource still
+	// fails the control.
+	Resources []string
+	Reason    string
+}
+
+// covers reports whether the exception accepts every one of the findings of env's stack.
+func (e Exception) covers(env settings.Environment, findings []Finding) bool {
+	if len(e.Resources) == 0 {
+		return true
+	}
+	for _, f := range findings {
+		named := func(name string) bool { return strings.HasSuffix(f.Resource, " "+settings.Prefix(env)+"-"+name) }
+		if !slices.ContainsFunc(e.Resources, named) {
+			return false
+		}
+	}
+	return true
 }
 
 // Result is the outcome of one control in one stack.
@@ -134,7 +152,7 @@ func Evaluate(s *Stack, all []*Control, exceptions []Exception) []Result {
 			r.Findings = append(r.Findings, Finding{Resource: strings.Join(shortTypes(c.Types), ", "), Problem: "none in this stack and no exception declared"})
 		case len(r.Findings) == 0:
 			r.Status = Pass
-		case declared:
+		case declared && ex.covers(s.Env, r.Findings):
 			r.Status, r.Reason = Accepted, ex.Reason
 		default:
 			r.Status = Fail

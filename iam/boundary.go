@@ -1,0 +1,281 @@
+package iam
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/8byte/infra/policy"
+	"github.com/8byte/infra/settings"
+)
+
+// sessionManagerAgentActions are the actions of the AWS managed AmazonSSMManagedInstanceCore policy (on
+// Resource "*"): the SSM agent's registration and its Session Manager and Run Command channels.
+var sessionManagerAgentActions = slices.Concat(
+	actions("ssm", "DescribeAssociation", "DescribeDocument", "GetDeployablePatchSnapshotForInstance", "GetDocument", "GetManifest",
+		"GetParameter", "GetParameters", "ListAssociations", "ListInstanceAssociations", "PutComplianceItems",
+		"PutConfigurePackageResult", "PutInventory", "UpdateAssociationStatus", "UpdateInstanceAssociationStatus",
+		"UpdateInstanceInformation"),
+	actions("ssmmessages", "CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel"),
+	actions("ec2messages", "AcknowledgeMessage", "DeleteMessage", "FailMessage", "GetEndpoint", "GetMessages", "SendReply"),
+)
+
+// managedPolicyCeilings are what the AWS managed policies attached to the stack's roles grant, as the
+// boundary must let them through: the SSM agent's actions, and enhanced monitoring's RDSOSMetrics group.
+func managedPolicyCeilings(s scope) []policy.Statement {
+	rdsGroups := s.account.ARN("logs", "log-group:RDS*")
+	return []policy.Statement{
+		{Effect: policy.Allow, Action: sessionManagerAgentActions, Resource: []string{"*"}},
+		{Effect: policy.Allow, Action: actions("logs", "CreateLogGroup", "PutRetentionPolicy"), Resource: []string{rdsGroups}},
+		{
+			Effect:   policy.Allow,
+			Action:   actions("logs", "CreateLogStream", "DescribeLogStreams", "GetLogEvents", "PutLogEvents"),
+			Resource: []string{rdsGroups + ":log-stream:*"},
+		},
+	}
+}
+
+// deliveryRoleCeilings are what the other tiers' delivery roles (VPC flow logs, CloudTrail to CloudWatch
+// Logs) need: writing to the stack's log groups and finding them.
+func deliveryRoleCeilings(s scope) []policy.Statement {
+	return []policy.Statement{
+		{Effect: policy.Allow, Action: actions("logs", "CreateLogStream", "DescribeLogStreams", "PutLogEvents"), Resource: s.logGroups()},
+		{Effect: policy.Allow, Action: []string{"logs:DescribeLogGroups"}, Resource: []string{s.account.ARN("logs", "log-group:*")}},
+	}
+}
+
+// boundaryGuards are the boundary's denials against privilege escalation by any role under it:
+//   - the boundary policy itself cannot be changed, replaced or deleted (changes to it are applied by an
+//     administrator, outside the boundary);
+//   - no role or user can lose its permissions boundary;
+//   - no role or user can be created, or have its permissions changed, unless this boundary is its
+//     permissions boundary.
+//
+// The boundary's physical name is generated from its logical name, so it is matched by that prefix; the
+// prefix is protected by the first denial, so no role can create a look-alike.
+func boundaryGuards(s scope) []policy.Statement {
+	return []policy.Statement{
+		{
+			Sid:      "ProtectBoundaryPolicy",
+			Effect:   policy.Deny,
+			Action:   actions("iam", "CreatePolicy", "CreatePolicyVersion", "DeletePolicy", "DeletePolicyVersion", "SetDefaultPolicyVersion"),
+			Resource: []string{s.boundaryPattern},
+		},
+		{
+			Sid:      "KeepPermissionsBoundaries",
+			Effect:   policy.Deny,
+			Action:   actions("iam", "DeleteRolePermissionsBoundary", "DeleteUserPermissionsBoundary"),
+			Resource: []string{"*"},
+		},
+		{
+			Sid:    "NoPrincipalOutsideBoundary",
+			Effect: policy.Deny,
+			Action: actions("iam", "AttachRolePolicy", "AttachUserPolicy", "CreateRole", "CreateUser", "DeleteRolePolicy",
+				"DeleteUserPolicy", "DetachRolePolicy", "DetachUserPolicy", "PutRolePermissionsBoundary", "PutRolePolicy",
+				"PutUserPermissionsBoundary", "PutUserPolicy"),
+			Resource:  []string{"*"},
+			Condition: policy.Conditions{"StringNotLike": {"iam:PermissionsBoundary": {s.boundaryPattern}}},
+		},
+	}
+}
+
+// boundaryDocument is the permissions boundary of every role of the stack: a ceiling over what each role
+// legitimately needs (the instances, their secrets at most by the stack's name patterns, the managed
+// policies, the delivery roles, and the deploy role, whose reach also bounds the preview role's AWS
+// ReadOnlyAccess), followed by the denials against escalation. It is the same document whether or not
+// the GitHub roles exist, so that switching them does not change the other roles' ceiling.
+func boundaryDocument(s scope) policy.Document {
+	grants := slices.Concat(
+		appRuntimeStatements(s),
+		secretReadStatements(s.account,
+			[]string{s.named("secretsmanager", "secret:"), s.account.ARN("secretsmanager", "secret:rds!*")},
+			[]string{s.account.ARN("kms", "key/*")}),
+		managedPolicyCeilings(s),
+		deliveryRoleCeilings(s),
+		deployStatements(s, policy.Conditions{"StringLike": {"iam:PermissionsBoundary": {s.boundaryPattern}}}),
+	)
+	return policy.New(append(ceiling(grants, s.prefix), boundaryGuards(s)...)...)
+}
+
+// ceiling returns statements that allow at least everything grants allow, small enough for a managed
+// policy (6,144 characters; the exact union of the deploy role's action groups alone is larger):
+//   - a grant scoped to resources, without conditions, outside IAM, widens to its whole services on the
+//     union of those resources. As each such action only ever applies to ARNs of its own service (the one
+//     exception, wafv2:AssociateWebACL, names a load balancer, which is in the union), the union of
+//     resources costs no precision across services;
+//   - a grant whose resources also match other stacks' resources (what the stack's name patterns match
+//     with another prefix than prefix, e.g. log-group:* for finding log groups) stays exact: widened, it
+//     would give every action of its service beyond the stack;
+//   - grants on Resource "*", with conditions, or of IAM stay exact: widening them would widen the reach
+//     of every role.
+//
+// Exact grants are merged by resources and conditions. The service wildcards are the boundary's alone;
+// no policy that grants permissions uses one.
+func ceiling(grants []policy.Statement, prefix string) []policy.Statement {
+	var foreign []string
+	for _, g := range grants {
+		for _, r := range g.Resource {
+			if strings.Contains(r, prefix) {
+				foreign = append(foreign, strings.ReplaceAll(r, prefix, "other-stack"))
+			}
+		}
+	}
+	var exact []policy.Statement
+	iamGrants := policy.Statement{Effect: policy.Allow}
+	wide := policy.Statement{Effect: policy.Allow}
+	for _, g := range grants {
+		reachesOthers := slices.ContainsFunc(foreign, func(f string) bool { return matchesAny(g.Resource, f) })
+		switch {
+		case reachesOthers || len(g.Condition) > 0 || slices.Contains(g.Resource, "*"):
+			exact = append(exact, g)
+		case slices.ContainsFunc(g.Action, isIAM):
+			// Each IAM action applies to one kind of entity (role, policy, instance profile, provider), so
+			// IAM's unconditional grants share one statement without reaching further.
+			iamGrants.Action = append(iamGrants.Action, g.Action...)
+			iamGrants.Resource = append(iamGrants.Resource, g.Resource...)
+		default:
+			for _, a := range g.Action {
+				wide.Action = appendNew(wide.Action, service(a)+":*")
+			}
+			wide.Resource = append(wide.Resource, g.Resource...)
+		}
+	}
+	out := mergeGrants(exact)
+	for _, st := range []policy.Statement{iamGrants, wide} {
+		if len(st.Action) > 0 {
+			st.Action = withoutCovered(st.Action)
+			slices.Sort(st.Action)
+			st.Resource = withoutCovered(st.Resource)
+			slices.Sort(st.Resource)
+			out = append(out, st)
+		}
+	}
+	return withoutSubsumed(out)
+}
+
+// withoutSubsumed drops the Allow statements whose every action and resource another statement, without
+// conditions or with the same ones, already allows (of two that allow the same, the first stays).
+func withoutSubsumed(statements []policy.Statement) []policy.Statement {
+	var out []policy.Statement
+	for i, st := range statements {
+		subsumed := false
+		for j, other := range statements {
+			if i != j && allowsAll(other, st) && !(j > i && allowsAll(st, other)) {
+				subsumed = true
+				break
+			}
+		}
+		if !subsumed {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// allowsAll reports whether the Allow statement a allows everything the Allow statement b allows.
+func allowsAll(a, b policy.Statement) bool {
+	if a.Effect != policy.Allow || b.Effect != policy.Allow || (len(a.Condition) > 0 && grantKey(a) != grantKey(policy.Statement{Effect: a.Effect, Resource: a.Resource, Condition: b.Condition})) {
+		return false
+	}
+	return !slices.ContainsFunc(b.Action, func(x string) bool { return !matchesAny(a.Action, x) }) &&
+		!slices.ContainsFunc(b.Resource, func(x string) bool { return !matchesAny(a.Resource, x) })
+}
+
+// matchesAny reports whether one of the IAM patterns matches value.
+func matchesAny(patterns []string, value string) bool {
+	return slices.ContainsFunc(patterns, func(p string) bool { return globMatch(p, value) })
+}
+
+// withoutCovered drops the patterns (ARNs or actions) that another pattern of the list already matches,
+// and duplicates.
+func withoutCovered(patterns []string) []string {
+	var out []string
+	for i, a := range patterns {
+		covered := slices.ContainsFunc(patterns, func(b string) bool { return b != a && globMatch(b, a) })
+		if !covered && !slices.Contains(patterns[:i], a) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// globMatch reports whether the IAM pattern (where * matches any characters) matches s. Applied to
+// another pattern taken literally, it tells whether that pattern's matches are all matched too: its *s
+// can only be consumed by the pattern's own wildcards.
+func globMatch(pattern, s string) bool {
+	star, ok := strings.CutPrefix(pattern, "*")
+	if ok {
+		for i := 0; i <= len(s); i++ {
+			if globMatch(star, s[i:]) {
+				return true
+			}
+		}
+		return false
+	}
+	if pattern == "" || s == "" {
+		return pattern == s
+	}
+	return pattern[0] == s[0] && globMatch(pattern[1:], s[1:])
+}
+
+func service(action string) string {
+	svc, _, _ := strings.Cut(action, ":")
+	return svc
+}
+
+func isIAM(action string) bool { return service(action) == "iam" }
+
+func appendNew(list []string, v string) []string {
+	if slices.Contains(list, v) {
+		return list
+	}
+	return append(list, v)
+}
+
+// mergeGrants unions the actions of Allow statements that have the same resources and conditions, in
+// order of first appearance. Statement ids are dropped, as a merged statement serves several purposes.
+func mergeGrants(statements []policy.Statement) []policy.Statement {
+	var merged []policy.Statement
+	index := map[string]int{}
+	for _, st := range statements {
+		key := grantKey(st)
+		i, seen := index[key]
+		if !seen {
+			i = len(merged)
+			index[key] = i
+			merged = append(merged, policy.Statement{Effect: st.Effect, Resource: st.Resource, Condition: st.Condition})
+		}
+		for _, a := range st.Action {
+			merged[i].Action = appendNew(merged[i].Action, a)
+		}
+	}
+	for i := range merged {
+		slices.Sort(merged[i].Action)
+	}
+	return merged
+}
+
+func grantKey(st policy.Statement) string {
+	key, _ := json.Marshal([]any{st.Effect, st.Resource, st.Condition}) // maps marshal with sorted keys
+	return string(key)
+}
+
+// permissionsBoundary creates the boundary policy. Its name is auto-generated from the logical name
+// (8byte-<env>-boundary-<suffix>), inside the stack's policy/8byte-<env>-* pattern.
+func (b *builder) permissionsBoundary() error {
+	doc := boundaryDocument(b.scope)
+	var err error
+	b.boundary, err = awsiam.NewPolicy(b.ctx, b.child("boundary"), &awsiam.PolicyArgs{
+		Description: pulumi.String("Permissions boundary of every role of " + b.name + ": what its roles need, and no escalation"),
+		Policy:      policy.Static(doc),
+		Tags:        settings.NameTag(b.child("boundary")),
+	}, b.parent)
+	if err != nil {
+		return fmt.Errorf("permissions boundary: %w", err)
+	}
+	return nil
+}

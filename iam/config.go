@@ -1,0 +1,104 @@
+package iam
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/8byte/infra/settings"
+)
+
+// ConfigKey is the stack-config key of the IAM tier's settings: the GitHub Actions roles.
+const ConfigKey = "github"
+
+// Config is the `8byte:github` stack-config object: whether GitHub Actions may preview and deploy this
+// stack through OIDC roles, and what those roles need to reach.
+type Config struct {
+	// Enabled creates the preview and deploy roles. Off by default, so that a fresh checkout deploys
+	// without a GitHub repository.
+	Enabled bool `json:"enabled"`
+	// Repository is the GitHub repository, "owner/repo", exactly as GitHub spells it (the token's sub
+	// claim is compared case-sensitively).
+	Repository string `json:"repository,omitempty"`
+	// OidcProviderArn names the account's existing GitHub OIDC provider; CreateOidcProvider asks this stack
+	// to create it instead. An account holds the provider once: exactly one stack creates it.
+	OidcProviderArn    string `json:"oidcProviderArn,omitempty"`
+	CreateOidcProvider bool   `json:"createOidcProvider"`
+	// StateBucket is the S3 bucket of the Pulumi state backend the workflows log in to; empty when the
+	// state lives elsewhere.
+	StateBucket string `json:"stateBucket,omitempty"`
+	// SecretsProviderKeyArn is the KMS key of the stack's Pulumi secrets provider (awskms://); empty when
+	// the stack uses another secrets provider.
+	SecretsProviderKeyArn string `json:"secretsProviderKeyArn,omitempty"`
+}
+
+// DefaultConfig returns the GitHub defaults of env: in both environments the roles are off until a
+// repository is configured.
+func DefaultConfig(settings.Environment) Config { return Config{} }
+
+var (
+	// GitHub owner (user or organization) names: letters, digits and single inner hyphens, at most 39.
+	githubOwner = regexp.MustCompile(`^[A-Za-z0-9](?:-?[A-Za-z0-9])*$`)
+	// GitHub repository names: letters, digits, '.', '_' and '-', at most 100.
+	githubRepo = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+	// The account's GitHub OIDC provider: its ARN always ends in the issuer's host name.
+	oidcProviderPattern = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:iam::[0-9]{12}:oidc-provider/` + regexp.QuoteMeta(githubOIDCHost) + `$`)
+	// A KMS key ARN (not an alias: IAM authorizes kms:Decrypt on the key), single- or multi-region key.
+	kmsKeyPattern = regexp.MustCompile(`^arn:aws(?:-[a-z]+)*:kms:[a-z]{2}(?:-[a-z]+)+-[0-9]:[0-9]{12}:key/(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})$`)
+	// S3 general-purpose bucket names: 3-63 lowercase letters, digits, dots and hyphens, starting and
+	// ending with a letter or digit.
+	bucketNamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+)
+
+const (
+	maxOwnerLength = 39
+	maxRepoLength  = 100
+)
+
+// Validate checks the GitHub config of env; every error names the key, the value and what is allowed.
+// Values are checked whenever they are set; the repository and the provider choice are required only
+// when the roles are enabled.
+func (c Config) Validate(env settings.Environment) error {
+	if c.Repository != "" || c.Enabled {
+		if err := checkRepository(c.Repository); err != nil {
+			return err
+		}
+	}
+	if c.OidcProviderArn != "" && !oidcProviderPattern.MatchString(c.OidcProviderArn) {
+		return settings.Invalid(ConfigKey+".oidcProviderArn", c.OidcProviderArn,
+			"must be the ARN of the account's GitHub OIDC provider, arn:<partition>:iam::<account>:oidc-provider/%s", githubOIDCHost)
+	}
+	if c.OidcProviderArn != "" && c.CreateOidcProvider {
+		return settings.Invalid(ConfigKey+".createOidcProvider", c.CreateOidcProvider,
+			"set either oidcProviderArn (the account already has the provider) or createOidcProvider, not both")
+	}
+	if c.Enabled && c.OidcProviderArn == "" && !c.CreateOidcProvider {
+		return settings.Invalid(ConfigKey+".oidcProviderArn", c.OidcProviderArn,
+			"the GitHub roles need the account's OIDC provider: set oidcProviderArn, or createOidcProvider in exactly one stack of the account")
+	}
+	if c.StateBucket != "" {
+		if !bucketNamePattern.MatchString(c.StateBucket) || strings.Contains(c.StateBucket, "..") {
+			return settings.Invalid(ConfigKey+".stateBucket", c.StateBucket, "must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens")
+		}
+		if strings.HasPrefix(c.StateBucket, settings.Prefix(env)+"-") {
+			return settings.Invalid(ConfigKey+".stateBucket", c.StateBucket,
+				"must not be named like this stack's own buckets (%s-*): a stack cannot hold its own state, and the preview role may not read their objects",
+				settings.Prefix(env))
+		}
+	}
+	if c.SecretsProviderKeyArn != "" && !kmsKeyPattern.MatchString(c.SecretsProviderKeyArn) {
+		return settings.Invalid(ConfigKey+".secretsProviderKeyArn", c.SecretsProviderKeyArn,
+			"must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (IAM authorizes the key, not an alias)")
+	}
+	return nil
+}
+
+func checkRepository(repository string) error {
+	owner, repo, ok := strings.Cut(repository, "/")
+	if !ok || len(owner) > maxOwnerLength || !githubOwner.MatchString(owner) ||
+		len(repo) > maxRepoLength || !githubRepo.MatchString(repo) || repo == "." || repo == ".." {
+		return settings.Invalid(ConfigKey+".repository", repository,
+			`must be "owner/repo": an owner of letters, digits and single hyphens (at most %d), a repository of letters, digits, '.', '_' and '-' (at most %d)`,
+			maxOwnerLength, maxRepoLength)
+	}
+	return nil
+}

@@ -1,0 +1,106 @@
+package iam
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+
+	"github.com/8byte/infra/settings"
+)
+
+const (
+	testProviderARN = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
+	testKeyARN      = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+)
+
+func TestGitHubIsOffByDefault(t *testing.T) {
+	for _, env := range settings.Environments {
+		cfg := DefaultConfig(env)
+		assert.Equal(t, Config{}, cfg, env)
+		assert.NoError(t, cfg.Validate(env), env)
+	}
+}
+
+func TestValidConfigs(t *testing.T) {
+	cases := map[string]Config{
+		"existing provider": {Enabled: true, Repository: "8byte/infra", OidcProviderArn: testProviderARN},
+		"created provider":  {Enabled: true, Repository: "Some-Org/my.repo_name-2", CreateOidcProvider: true},
+		"backend and key": {Enabled: true, Repository: "a/b", CreateOidcProvider: true, StateBucket: "8byte-pulumi-state",
+			SecretsProviderKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef"},
+		"disabled with values kept": {Repository: "a/b", OidcProviderArn: testProviderARN},
+		"china partition":           {Enabled: true, Repository: "a/b", OidcProviderArn: "arn:aws-cn:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+		"longest names":             {Enabled: true, Repository: strings.Repeat("o", 39) + "/" + strings.Repeat("r", 100), CreateOidcProvider: true},
+	}
+	for name, cfg := range cases {
+		t.Run(name, func(t *testing.T) {
+			assert.NoError(t, cfg.Validate(settings.Prod))
+		})
+	}
+}
+
+func TestConfigValidation(t *testing.T) {
+	enabled := func(change func(*Config)) Config {
+		c := Config{Enabled: true, Repository: "8byte/infra", CreateOidcProvider: true}
+		change(&c)
+		return c
+	}
+	const repoRule = `must be "owner/repo": an owner of letters, digits and single hyphens (at most 39), a repository of letters, digits, '.', '_' and '-' (at most 100)`
+	cases := []struct {
+		name string
+		cfg  Config
+		want string
+	}{
+		{"enabled without repository", enabled(func(c *Config) { c.Repository = "" }),
+			`config 8byte:github.repository: invalid value "": ` + repoRule},
+		{"no owner", enabled(func(c *Config) { c.Repository = "infra" }),
+			`config 8byte:github.repository: invalid value "infra": ` + repoRule},
+		{"two slashes", enabled(func(c *Config) { c.Repository = "a/b/c" }),
+			`config 8byte:github.repository: invalid value "a/b/c": ` + repoRule},
+		{"wildcard", enabled(func(c *Config) { c.Repository = "8byte/*" }),
+			`config 8byte:github.repository: invalid value "8byte/*": ` + repoRule},
+		{"owner with a leading hyphen", enabled(func(c *Config) { c.Repository = "-8byte/infra" }),
+			`config 8byte:github.repository: invalid value "-8byte/infra": ` + repoRule},
+		{"owner with a double hyphen", enabled(func(c *Config) { c.Repository = "a--b/infra" }),
+			`config 8byte:github.repository: invalid value "a--b/infra": ` + repoRule},
+		{"owner with an underscore", enabled(func(c *Config) { c.Repository = "a_b/infra" }),
+			`config 8byte:github.repository: invalid value "a_b/infra": ` + repoRule},
+		{"owner too long", enabled(func(c *Config) { c.Repository = strings.Repeat("o", 40) + "/r" }),
+			`config 8byte:github.repository: invalid value "` + strings.Repeat("o", 40) + `/r": ` + repoRule},
+		{"repository too long", enabled(func(c *Config) { c.Repository = "o/" + strings.Repeat("r", 101) }),
+			`config 8byte:github.repository: invalid value "o/` + strings.Repeat("r", 101) + `": ` + repoRule},
+		{"repository dot", enabled(func(c *Config) { c.Repository = "o/.." }),
+			`config 8byte:github.repository: invalid value "o/..": ` + repoRule},
+		{"malformed repository while disabled", Config{Repository: "owner repo"},
+			`config 8byte:github.repository: invalid value "owner repo": ` + repoRule},
+		{"neither provider option", enabled(func(c *Config) { c.CreateOidcProvider = false }),
+			`config 8byte:github.oidcProviderArn: invalid value "": the GitHub roles need the account's OIDC provider: set oidcProviderArn, or createOidcProvider in exactly one stack of the account`},
+		{"both provider options", enabled(func(c *Config) { c.OidcProviderArn = testProviderARN }),
+			`config 8byte:github.createOidcProvider: invalid value true: set either oidcProviderArn (the account already has the provider) or createOidcProvider, not both`},
+		{"provider of another issuer", enabled(func(c *Config) {
+			c.CreateOidcProvider = false
+			c.OidcProviderArn = "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
+		}), `config 8byte:github.oidcProviderArn: invalid value "arn:aws:iam::123456789012:oidc-provider/gitlab.com": must be the ARN of the account's GitHub OIDC provider, arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com`},
+		{"provider ARN without account", enabled(func(c *Config) {
+			c.CreateOidcProvider = false
+			c.OidcProviderArn = "arn:aws:iam:::oidc-provider/token.actions.githubusercontent.com"
+		}), `config 8byte:github.oidcProviderArn: invalid value "arn:aws:iam:::oidc-provider/token.actions.githubusercontent.com": must be the ARN of the account's GitHub OIDC provider, arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com`},
+		{"bucket with capitals", enabled(func(c *Config) { c.StateBucket = "State-Bucket" }),
+			`config 8byte:github.stateBucket: invalid value "State-Bucket": must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens`},
+		{"bucket ARN", enabled(func(c *Config) { c.StateBucket = "arn:aws:s3:::state" }),
+			`config 8byte:github.stateBucket: invalid value "arn:aws:s3:::state": must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens`},
+		{"bucket with double dots", enabled(func(c *Config) { c.StateBucket = "state..bucket" }),
+			`config 8byte:github.stateBucket: invalid value "state..bucket": must be an S3 bucket name: 3-63 lowercase letters, digits, dots and hyphens`},
+		{"bucket of the stack", enabled(func(c *Config) { c.StateBucket = "8byte-prod-state" }),
+			`config 8byte:github.stateBucket: invalid value "8byte-prod-state": must not be named like this stack's own buckets (8byte-prod-*): a stack cannot hold its own state, and the preview role may not read their objects`},
+		{"key alias", enabled(func(c *Config) { c.SecretsProviderKeyArn = "arn:aws:kms:us-east-1:123456789012:alias/pulumi" }),
+			`config 8byte:github.secretsProviderKeyArn: invalid value "arn:aws:kms:us-east-1:123456789012:alias/pulumi": must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (IAM authorizes the key, not an alias)`},
+		{"key id only", enabled(func(c *Config) { c.SecretsProviderKeyArn = "1234abcd-12ab-34cd-56ef-1234567890ab" }),
+			`config 8byte:github.secretsProviderKeyArn: invalid value "1234abcd-12ab-34cd-56ef-1234567890ab": must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (IAM authorizes the key, not an alias)`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.EqualError(t, tc.cfg.Validate(settings.Prod), tc.want)
+		})
+	}
+}

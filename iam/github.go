@@ -1,0 +1,155 @@
+package iam
+
+import (
+	"fmt"
+
+	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/8byte/infra/policy"
+	"github.com/8byte/infra/settings"
+)
+
+// GitHub Actions OIDC: the issuer's host (also the prefix of its claim condition keys) and the audience
+// aws-actions/configure-aws-credentials requests.
+const (
+	githubOIDCHost = "token.actions.githubusercontent.com"
+	githubAudience = "sts.amazonaws.com"
+	// maxSessionSeconds caps every role session of the stack at one hour.
+	maxSessionSeconds = 3600
+	// readOnlyPolicy is the AWS managed policy behind the preview role's reads.
+	readOnlyPolicy = "ReadOnlyAccess"
+)
+
+// PullRequestSubject is the token subject of a workflow run for a pull request of repository.
+func PullRequestSubject(repository string) string { return "repo:" + repository + ":pull_request" }
+
+// EnvironmentSubject is the token subject of a workflow job that runs in the GitHub environment env of
+// repository (one GitHub environment per stack, with its own protection rules).
+func EnvironmentSubject(repository string, env settings.Environment) string {
+	return "repo:" + repository + ":environment:" + string(env)
+}
+
+// githubTrust lets GitHub Actions runs of one subject assume a role with their OIDC token.
+func githubTrust(providerARN, subject string) policy.Document {
+	return policy.New(policy.Statement{
+		Effect:    policy.Allow,
+		Principal: policy.Principal{"Federated": {providerARN}},
+		Action:    []string{"sts:AssumeRoleWithWebIdentity"},
+		Condition: policy.Conditions{"StringEquals": {
+			githubOIDCHost + ":aud": {githubAudience},
+			githubOIDCHost + ":sub": {subject},
+		}},
+	})
+}
+
+// stateStatements give the CI roles the Pulumi state backend and secrets provider, when configured.
+// `pulumi preview` only reads the stack's checkpoint (it takes no lock on a self-managed backend); `pulumi
+// up` also writes checkpoints, history, backups and lock files.
+func stateStatements(s scope, write bool) []policy.Statement {
+	var out []policy.Statement
+	if bucket := s.github.StateBucket; bucket != "" {
+		arns := s.bucket(bucket)
+		objectActions := actions("s3", "GetObject")
+		if write {
+			objectActions = actions("s3", "DeleteObject", "GetObject", "PutObject")
+		}
+		out = append(out,
+			policy.Statement{Sid: "ListState", Effect: policy.Allow, Action: actions("s3", "GetBucketLocation", "ListBucket"), Resource: arns[:1]},
+			policy.Statement{Sid: "AccessState", Effect: policy.Allow, Action: objectActions, Resource: arns[1:]},
+		)
+	}
+	if key := s.github.SecretsProviderKeyArn; key != "" {
+		out = append(out, policy.Statement{
+			Sid:      "UseSecretsProvider",
+			Effect:   policy.Allow,
+			Action:   actions("kms", "Decrypt", "Encrypt", "GenerateDataKey"),
+			Resource: []string{key},
+		})
+	}
+	return out
+}
+
+// previewGuardStatements are the explicit denials that keep the preview role (AWS ReadOnlyAccess under
+// the boundary) from reading data:
+//   - secret values, whatever other policy allows them;
+//   - any decryption an AWS service performs on the caller's behalf: Secrets Manager secrets, SSM
+//     SecureString parameters, KMS-encrypted objects. Plain ssm:GetParameter stays allowed: String
+//     parameters hold no secrets and the AMI lookup needs the public ones; SecureString values need this
+//     decryption. When a state bucket is configured, decryption through S3 is left to it (its objects may
+//     be SSE-KMS), and the only objects the boundary lets the role read are the state's. The Pulumi CLI's
+//     own kms:Decrypt of the secrets provider key is a direct call (no kms:ViaService), allowed on that key
+//     only;
+//   - the objects of the stack's buckets (load balancer and access logs).
+func previewGuardStatements(s scope) []policy.Statement {
+	throughServices := policy.Conditions{"Null": {"kms:ViaService": {"false"}}}
+	if s.github.StateBucket != "" {
+		throughServices["StringNotLike"] = map[string][]string{"kms:ViaService": {"s3.*." + s.account.DNSSuffix}}
+	}
+	return []policy.Statement{
+		{Sid: "DenySecretValues", Effect: policy.Deny, Action: actions("secretsmanager", "BatchGetSecretValue", "GetSecretValue"), Resource: []string{"*"}},
+		{Sid: "DenyDecryptThroughServices", Effect: policy.Deny, Action: []string{"kms:Decrypt"}, Resource: []string{"*"}, Condition: throughServices},
+		{Sid: "DenyStackObjects", Effect: policy.Deny, Action: actions("s3", "GetObject", "GetObjectVersion"), Resource: s.stackBuckets()[1:]},
+	}
+}
+
+// github creates, when enabled, the OIDC provider (if this stack owns it) and the preview and deploy roles.
+func (b *builder) github() error {
+	cfg := b.args.Config
+	if !cfg.Enabled {
+		b.out.OidcProviderArn = pulumi.String("").ToStringOutput()
+		b.out.PreviewRoleArn = pulumi.String("").ToStringOutput()
+		b.out.DeployRoleArn = pulumi.String("").ToStringOutput()
+		return nil
+	}
+	providerARN := pulumi.String(cfg.OidcProviderArn).ToStringOutput()
+	if cfg.CreateOidcProvider {
+		// AWS validates GitHub's tokens against its own trust store: no thumbprint is needed (the field is
+		// optional). The provider is the account's, shared by every stack's roles: dropping it from this
+		// stack must not delete it under the others.
+		provider, err := awsiam.NewOpenIdConnectProvider(b.ctx, b.child("github-oidc"), &awsiam.OpenIdConnectProviderArgs{
+			Url:           pulumi.String("https://" + githubOIDCHost),
+			ClientIdLists: pulumi.StringArray{pulumi.String(githubAudience)},
+			Tags:          settings.NameTag(b.child("github-oidc")),
+		}, b.parent, pulumi.RetainOnDelete(true))
+		if err != nil {
+			return fmt.Errorf("github oidc provider: %w", err)
+		}
+		providerARN = provider.Arn
+	}
+	trust := func(subject string) pulumi.StringOutput {
+		return policy.Render(pulumi.StringMap{"provider": providerARN}, func(v map[string]string) policy.Document {
+			return githubTrust(v["provider"], subject)
+		})
+	}
+
+	preview, err := b.roleWithTrust("github-preview", "Previews "+b.name+" for pull requests of "+cfg.Repository+" (read-only)",
+		trust(PullRequestSubject(cfg.Repository)))
+	if err != nil {
+		return err
+	}
+	if _, err := b.attach("github-preview-read", preview.Name, b.args.Account.ManagedPolicyARN(readOnlyPolicy)); err != nil {
+		return err
+	}
+	guard := policy.New(append(previewGuardStatements(b.scope), stateStatements(b.scope, false)...)...)
+	if _, err := b.rolePolicy("github-preview-guard", preview.Name, policy.Static(guard)); err != nil {
+		return err
+	}
+
+	deploy, err := b.roleWithTrust("github-deploy", "Deploys "+b.name+" from the "+string(b.args.Environment)+" environment of "+cfg.Repository,
+		trust(EnvironmentSubject(cfg.Repository, b.args.Environment)))
+	if err != nil {
+		return err
+	}
+	permissions := policy.Render(pulumi.StringMap{"boundary": b.boundary.Arn}, func(v map[string]string) policy.Document {
+		return policy.New(deployStatements(b.scope, policy.Conditions{"StringEquals": {"iam:PermissionsBoundary": {v["boundary"]}}})...)
+	})
+	if _, err := b.rolePolicy("github-deploy-permissions", deploy.Name, permissions); err != nil {
+		return err
+	}
+
+	b.out.OidcProviderArn = providerARN
+	b.out.PreviewRoleArn = preview.Arn
+	b.out.DeployRoleArn = deploy.Arn
+	return nil
+}

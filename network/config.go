@@ -1,6 +1,7 @@
 package network
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"slices"
 	"strings"
@@ -138,9 +139,10 @@ func derivePlan(vpc netip.Prefix, azCount int, raw string) (Plan, error) {
 	subnetBits := vpc.Bits() + subnetBitsBelowVpc
 	block := func(n int) netip.Prefix {
 		base := vpc.Addr().As4()
-		v := uint32(base[0])<<24 | uint32(base[1])<<16 | uint32(base[2])<<8 | uint32(base[3])
-		v += uint32(n) << (32 - subnetBits)
-		return netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), subnetBits)
+		offset := uint32(n) << (32 - subnetBits) //nolint:gosec // G115: n is a block index below 256 (the plan's offsets)
+		var addr [4]byte
+		binary.BigEndian.PutUint32(addr[:], binary.BigEndian.Uint32(base[:])+offset)
+		return netip.PrefixFrom(netip.AddrFrom4(addr), subnetBits)
 	}
 	p := Plan{Vpc: vpc}
 	for i := range azCount {

@@ -113,7 +113,7 @@ func checkFields(raw json.RawMessage, t reflect.Type, path string) error {
 	case reflect.Struct:
 		var obj map[string]json.RawMessage
 		if json.Unmarshal(raw, &obj) != nil {
-			return nil
+			return nil //nolint:nilerr // malformed JSON is reported by the strict decoder, not here
 		}
 		fields := map[string]reflect.Type{}
 		for i := range t.NumField() {
@@ -136,13 +136,13 @@ func checkFields(raw json.RawMessage, t reflect.Type, path string) error {
 		if t.Kind() == reflect.Map {
 			var m map[string]json.RawMessage
 			if json.Unmarshal(raw, &m) != nil {
-				return nil
+				return nil //nolint:nilerr // malformed JSON is reported by the strict decoder, not here
 			}
 			for _, v := range m {
 				elems = append(elems, v)
 			}
 		} else if json.Unmarshal(raw, &elems) != nil {
-			return nil
+			return nil //nolint:nilerr // malformed JSON is reported by the strict decoder, not here
 		}
 		for _, e := range elems {
 			if err := checkFields(e, t.Elem(), path); err != nil {

@@ -60,7 +60,7 @@ func configValue(t testing.TB, v any) string {
 
 func readYAML(t testing.TB, path string, dst any) {
 	t.Helper()
-	raw, err := os.ReadFile(path)
+	raw, err := os.ReadFile(path) //nolint:gosec // G304: the tests name the files (Pulumi.yaml, Pulumi.<env>.yaml)
 	if err != nil {
 		t.Fatalf("reading %s: %v", path, err)
 	}

@@ -51,7 +51,7 @@ type Config struct {
 // prod is Multi-AZ on a general-purpose instance, keeps 30 days of backups and replicates them to a
 // second region.
 func DefaultConfig(env settings.Environment) Config {
-	c := Config{
+	c := Config{ //nolint:gosec // G101: Username is a user name, not a credential; RDS manages the password
 		EngineVersion:             "17",
 		InstanceClass:             "db.t4g.micro",
 		AllocatedStorageGb:        20,

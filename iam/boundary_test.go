@@ -184,7 +184,7 @@ func TestPoliciesFitIAMLimits(t *testing.T) {
 	for _, acct := range accounts {
 		args := testArgs(settings.Prod)
 		args.Account = acct
-		args.Config = Config{Enabled: true, Repository: "o/r", CreateOidcProvider: true, StateBucket: strings.Repeat("s", 63),
+		args.Config = Config{Enabled: true, Repository: "o/r", CreateOidcProvider: true, StateBucket: strings.Repeat("s", 63), //nolint:gosec // G101: a key ARN, not a credential
 			SecretsProviderKeyArn: "arn:aws-us-gov:kms:us-gov-west-1:999999999999:key/mrk-0123456789abcdef0123456789abcdef"}
 		s := newScope(args, "8byte-prod-boundary")
 		boundary, err := boundaryDocument(s).JSON()

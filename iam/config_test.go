@@ -26,7 +26,7 @@ func TestValidConfigs(t *testing.T) {
 	cases := map[string]Config{
 		"existing provider": {Enabled: true, Repository: "8byte/infra", OidcProviderArn: testProviderARN},
 		"created provider":  {Enabled: true, Repository: "Some-Org/my.repo_name-2", CreateOidcProvider: true},
-		"backend and key": {Enabled: true, Repository: "a/b", CreateOidcProvider: true, StateBucket: "8byte-pulumi-state",
+		"backend and key": {Enabled: true, Repository: "a/b", CreateOidcProvider: true, StateBucket: "8byte-pulumi-state", //nolint:gosec // G101: a key ARN, not a credential
 			SecretsProviderKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef"},
 		"disabled with values kept": {Repository: "a/b", OidcProviderArn: testProviderARN},
 		"china partition":           {Enabled: true, Repository: "a/b", OidcProviderArn: "arn:aws-cn:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},

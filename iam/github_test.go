@@ -16,7 +16,7 @@ func TestGitHubRolesAreOffByDefault(t *testing.T) {
 	assert.Empty(t, mocks.OfType(typeOIDC))
 	assert.Len(t, mocks.OfType(typeRole), 2, "only the app and monitoring roles")
 	for _, out := range []string{tests.AwaitString(t, c.PreviewRoleArn), tests.AwaitString(t, c.DeployRoleArn), tests.AwaitString(t, c.OidcProviderArn)} {
-		assert.Equal(t, "", out)
+		assert.Empty(t, out)
 	}
 }
 

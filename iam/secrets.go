@@ -12,7 +12,7 @@ import (
 )
 
 // SecretAccessType is the type token of the SecretAccess component.
-const SecretAccessType = "8byte:iam:SecretAccess"
+const SecretAccessType = "8byte:iam:SecretAccess" //nolint:gosec // G101: a type token, not a credential
 
 // SecretAccessArgs configures a SecretAccess.
 type SecretAccessArgs struct {

@@ -12,8 +12,8 @@ import (
 )
 
 const (
-	connectionSecretARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:8byte-dev-db-connection-AbCdEf"
-	passwordSecretARN   = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123-XyZ123"
+	connectionSecretARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:8byte-dev-db-connection-AbCdEf" //nolint:gosec // G101: an ARN, not a credential
+	passwordSecretARN   = "arn:aws:secretsmanager:us-east-1:123456789012:secret:rds!db-0123-XyZ123"             //nolint:gosec // G101: an ARN, not a credential
 )
 
 func secretAccessArgs(secrets, keys []string) *SecretAccessArgs {

@@ -95,7 +95,7 @@ func TestConfigValidation(t *testing.T) {
 			`config 8byte:github.stateBucket: invalid value "8byte-prod-state": must not be named like this stack's own buckets (8byte-prod-*): a stack cannot hold its own state, and the preview role may not read their objects`},
 		{"key alias", enabled(func(c *Config) { c.SecretsProviderKeyArn = "arn:aws:kms:us-east-1:123456789012:alias/pulumi" }),
 			`config 8byte:github.secretsProviderKeyArn: invalid value "arn:aws:kms:us-east-1:123456789012:alias/pulumi": must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (IAM authorizes the key, not an alias)`},
-		{"key id only", enabled(func(c *Config) { c.SecretsProviderKeyArn = "1234abcd-12ab-34cd-56ef-1234567890ab" }),
+		{"key id only", enabled(func(c *Config) { c.SecretsProviderKeyArn = "1234abcd-12ab-34cd-56ef-1234567890ab" }), // gitleaks:allow (a made-up key id)
 			`config 8byte:github.secretsProviderKeyArn: invalid value "1234abcd-12ab-34cd-56ef-1234567890ab": must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (IAM authorizes the key, not an alias)`},
 	}
 	for _, tc := range cases {

@@ -36,7 +36,7 @@ const (
 )
 
 var (
-	account         = settings.Account{ID: tests.AccountID, Partition: "aws", Region: tests.Region, DNSSuffix: "amazonaws.com"}
+	account         = tests.Account
 	testDBSubnetIDs = []string{"subnet-0db1", "subnet-0db2"}
 )
 
@@ -88,19 +88,7 @@ func TestEveryChildIsParentedByTheComponent(t *testing.T) {
 	for _, env := range settings.Environments {
 		t.Run(string(env), func(t *testing.T) {
 			mocks, _ := runData(t, env, nil)
-			components := mocks.OfType(ComponentType)
-			require.Len(t, components, 1)
-			root := components[0].URN
-			for _, r := range mocks.All() {
-				if r.URN == root {
-					continue
-				}
-				p := mocks.ByURN(r.Parent)
-				for p != nil && p.URN != root {
-					p = mocks.ByURN(p.Parent)
-				}
-				assert.NotNil(t, p, "%s is not under the data component", r.Describe())
-			}
+			tests.AssertAllDescendFrom(t, mocks, ComponentType)
 		})
 	}
 }

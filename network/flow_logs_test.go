@@ -72,22 +72,8 @@ func TestFlowLogRoleTrustsOnlyThisAccountsFlowLogs(t *testing.T) {
 
 func TestEveryChildIsParentedByTheComponent(t *testing.T) {
 	mocks, _ := runNetwork(t, settings.Prod, nil)
-	var component *tests.Resource
-	for _, r := range mocks.All() {
-		if r.Type == ComponentType {
-			component = r
-		}
-	}
-	require.NotNil(t, component)
-	assert.Contains(t, component.Parent, "::pulumi:pulumi:Stack::", "the component is a direct child of the stack")
-	count := 0
-	for _, r := range mocks.All() {
-		if r != component {
-			assert.Equal(t, component.URN, r.Parent, "%s is not parented by the network component", r.Describe())
-			count++
-		}
-	}
-	assert.Greater(t, count, 50)
+	tests.AssertAllDescendFrom(t, mocks, ComponentType)
+	assert.Greater(t, len(mocks.All()), 50)
 }
 
 func TestOutputsAreWired(t *testing.T) {

@@ -34,7 +34,7 @@ const (
 
 const testBoundary = "arn:aws:iam::123456789012:policy/8byte-boundary"
 
-var account = settings.Account{ID: tests.AccountID, Partition: "aws", Region: tests.Region, DNSSuffix: "amazonaws.com"}
+var account = tests.Account
 
 // testArgs returns the args main.go would pass for env with its default config.
 func testArgs(env settings.Environment) *Args {

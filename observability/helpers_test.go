@@ -44,7 +44,7 @@ const (
 	testBoundary     = "arn:aws:iam::123456789012:policy/8byte-boundary"
 )
 
-var account = settings.Account{ID: tests.AccountID, Partition: "aws", Region: tests.Region, DNSSuffix: "amazonaws.com"}
+var account = tests.Account
 
 // testConfig is env's default config with an alarm address (prod requires one).
 func testConfig(env settings.Environment) Config {
@@ -110,29 +110,4 @@ func statements(t *testing.T, r *tests.Resource, path string) []policy.Statement
 	require.NoError(t, r.JSON(path, &doc))
 	assert.Equal(t, policy.Version, doc.Version)
 	return doc.Statement
-}
-
-// assertAllDescendOf checks that the only resource outside component is component itself (a direct child
-// of the stack), and that every other resource has component as parent or as an ancestor (through the
-// secure.Key and secure.Bucket components it creates).
-func assertAllDescendOf(t *testing.T, mocks *tests.Mocks, componentType string) {
-	t.Helper()
-	var component *tests.Resource
-	for _, r := range mocks.All() {
-		if r.Type == componentType {
-			component = r
-		}
-	}
-	require.NotNil(t, component)
-	assert.Contains(t, component.Parent, "::pulumi:pulumi:Stack::")
-	for _, r := range mocks.All() {
-		if r == component {
-			continue
-		}
-		ancestor := mocks.ByURN(r.Parent)
-		for ancestor != nil && ancestor != component {
-			ancestor = mocks.ByURN(ancestor.Parent)
-		}
-		assert.Equal(t, component, ancestor, "%s does not descend from the %s component", r.Describe(), componentType)
-	}
 }

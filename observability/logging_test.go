@@ -140,7 +140,7 @@ func TestOneEmailSubscriptionPerAddress(t *testing.T) {
 func TestLoggingChildrenDescendFromTheComponent(t *testing.T) {
 	mocks, _, err := runLogging(t, settings.Prod, nil)
 	require.NoError(t, err)
-	assertAllDescendOf(t, mocks, LoggingType)
+	tests.AssertAllDescendFrom(t, mocks, LoggingType)
 }
 
 func TestInvalidLoggingArgsRegisterNothing(t *testing.T) {

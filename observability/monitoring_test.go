@@ -156,7 +156,7 @@ func TestScalingEventsAndDatabaseEventsGoToTheTopic(t *testing.T) {
 func TestMonitoringChildrenDescendFromTheComponent(t *testing.T) {
 	mocks, _, err := runMonitoring(t, settings.Prod, nil)
 	require.NoError(t, err)
-	assertAllDescendOf(t, mocks, MonitoringType)
+	tests.AssertAllDescendFrom(t, mocks, MonitoringType)
 }
 
 func TestInvalidMonitoringArgsRegisterNothing(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/8byte/infra/iam"
+	"github.com/8byte/infra/policy"
 	"github.com/8byte/infra/tests"
 )
 
@@ -215,4 +217,46 @@ func trailCheck(id, title, checks string, ok func(*tests.Resource) bool, breakIt
 		},
 		Break: func(s *Stack) { breakIt(first(s, typeTrail)) },
 	}
+}
+
+// wildcardResourceControl is issue-level least privilege: an identity policy may grant an action on
+// Resource "*" only when AWS offers no resource-level permission for it (the IAM tier's allow-list),
+// and with the condition the allow-list requires.
+var wildcardResourceControl = &Control{
+	ID: "Design.IAM.1", Title: "Resource \"*\" only where AWS has no resource-level permission",
+	Checks: "every Allow statement of every identity policy that names Resource * grants only allow-listed actions (iam.WildcardResourceActions), each with its required condition",
+	Types:  []string{typeIAMPolicy, typeRolePolicy},
+	Evaluate: func(s *Stack) []Finding {
+		var out []Finding
+		for _, p := range identityPolicies(s) {
+			if p.owner.Name == prefixOf(s)+"-boundary" {
+				continue // a ceiling, not a grant (see the IAM.21 exception)
+			}
+			for _, st := range p.statements {
+				if st.Effect != "Allow" || !slices.Contains(st.Resource, "*") {
+					continue
+				}
+				for _, a := range st.Action {
+					grant, ok := iam.WildcardResourceActions[a]
+					switch {
+					case !ok:
+						out = append(out, finding(p.owner, "grants %s on Resource *", a))
+					case grant.RequiredCondition != "" && !hasConditionKey(st, grant.RequiredCondition):
+						out = append(out, finding(p.owner, "grants %s on Resource * without a %s condition", a, grant.RequiredCondition))
+					}
+				}
+			}
+		}
+		return out
+	},
+	Break: func(s *Stack) { addStatement(s, typeRolePolicy, "s3:GetObject", "*") },
+}
+
+func hasConditionKey(st policy.Statement, key string) bool {
+	for _, kv := range st.Condition {
+		if _, ok := kv[key]; ok {
+			return true
+		}
+	}
+	return false
 }

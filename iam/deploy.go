@@ -145,10 +145,20 @@ func deployStatements(s scope, roleBoundary policy.Conditions) []policy.Statemen
 		{
 			Sid:    "ManageAppRepository",
 			Effect: policy.Allow,
-			// Repository management and pushing the application image from CI.
-			Action: actions("ecr", "BatchCheckLayerAvailability", "BatchDeleteImage", "BatchGetImage", "CompleteLayerUpload",
-				"CreateRepository", "Delete*", "Describe*", "Get*", "InitiateLayerUpload", "List*", "Put*", "SetRepositoryPolicy",
-				"TagResource", "UntagResource", "UploadLayerPart"),
+			// What the repository and its lifecycle policy need from Pulumi (create, read, update, delete,
+			// tags). The repository has no repository policy, and deletion empties it with the Force flag of
+			// DeleteRepository, so neither the policy actions nor BatchDeleteImage are granted.
+			Action: actions("ecr", "CreateRepository", "DeleteLifecyclePolicy", "DeleteRepository", "DescribeRepositories",
+				"GetLifecyclePolicy", "ListTagsForResource", "PutImageScanningConfiguration", "PutImageTagMutability",
+				"PutLifecyclePolicy", "TagResource", "UntagResource"),
+			Resource: []string{s.repositoryARN()},
+		},
+		{
+			Sid:    "PushAppImage",
+			Effect: policy.Allow,
+			// app-image.yml: whether the tag exists (DescribeImages), then docker push.
+			Action: actions("ecr", "BatchCheckLayerAvailability", "BatchGetImage", "CompleteLayerUpload", "DescribeImages",
+				"InitiateLayerUpload", "PutImage", "UploadLayerPart"),
 			Resource: []string{s.repositoryARN()},
 		},
 		{

@@ -24,21 +24,29 @@ const (
 // PullRequestSubject is the token subject of a workflow run for a pull request of repository.
 func PullRequestSubject(repository string) string { return "repo:" + repository + ":pull_request" }
 
+// MainBranchSubject is the token subject of a workflow job that runs on the main branch of repository
+// outside any GitHub environment: the scheduled (and manually dispatched) drift check. A dispatch on
+// another branch carries that branch's subject, which no role trusts.
+func MainBranchSubject(repository string) string {
+	return "repo:" + repository + ":ref:refs/heads/main"
+}
+
 // EnvironmentSubject is the token subject of a workflow job that runs in the GitHub environment env of
 // repository (one GitHub environment per stack, with its own protection rules).
 func EnvironmentSubject(repository string, env settings.Environment) string {
 	return "repo:" + repository + ":environment:" + string(env)
 }
 
-// githubTrust lets GitHub Actions runs of one subject assume a role with their OIDC token.
-func githubTrust(providerARN, subject string) policy.Document {
+// githubTrust lets GitHub Actions runs of the given subjects (exact values, never patterns) assume a
+// role with their OIDC token.
+func githubTrust(providerARN string, subjects ...string) policy.Document {
 	return policy.New(policy.Statement{
 		Effect:    policy.Allow,
 		Principal: policy.Principal{"Federated": {providerARN}},
 		Action:    []string{"sts:AssumeRoleWithWebIdentity"},
 		Condition: policy.Conditions{"StringEquals": {
 			githubOIDCHost + ":aud": {githubAudience},
-			githubOIDCHost + ":sub": {subject},
+			githubOIDCHost + ":sub": subjects,
 		}},
 	})
 }
@@ -117,14 +125,15 @@ func (b *builder) github() error {
 		}
 		providerARN = provider.Arn
 	}
-	trust := func(subject string) pulumi.StringOutput {
+	trust := func(subjects ...string) pulumi.StringOutput {
 		return policy.Render(pulumi.StringMap{"provider": providerARN}, func(v map[string]string) policy.Document {
-			return githubTrust(v["provider"], subject)
+			return githubTrust(v["provider"], subjects...)
 		})
 	}
 
-	preview, err := b.roleWithTrust("github-preview", "Previews "+b.name+" for pull requests of "+cfg.Repository+" (read-only)",
-		trust(PullRequestSubject(cfg.Repository)))
+	// Pull requests preview their change; drift.yml runs on main, in no environment (see docs/ci.md).
+	preview, err := b.roleWithTrust("github-preview", "Previews "+b.name+" for pull requests and drift checks of "+cfg.Repository+" (read-only)",
+		trust(PullRequestSubject(cfg.Repository), MainBranchSubject(cfg.Repository)))
 	if err != nil {
 		return err
 	}

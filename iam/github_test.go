@@ -39,9 +39,10 @@ func TestGitHubRoleTrust(t *testing.T) {
 			mocks, c := runIAM(t, env, gitHub)
 			pre := settings.Prefix(env)
 			boundary := find(t, mocks, typePolicy, pre+"-boundary").Out["arn"]
-			for role, subject := range map[string]string{
-				"github-preview": "repo:8byte/infra:pull_request",
-				"github-deploy":  "repo:8byte/infra:environment:" + string(env),
+			for role, subjects := range map[string][]string{
+				// drift.yml runs on main (schedule, workflow_dispatch) in no GitHub environment.
+				"github-preview": {"repo:8byte/infra:pull_request", "repo:8byte/infra:ref:refs/heads/main"},
+				"github-deploy":  {"repo:8byte/infra:environment:" + string(env)},
 			} {
 				r := find(t, mocks, typeRole, pre+"-"+role)
 				assert.Equal(t, boundary, r.String("permissionsBoundary"), role)
@@ -52,7 +53,7 @@ func TestGitHubRoleTrust(t *testing.T) {
 					Action:    []string{"sts:AssumeRoleWithWebIdentity"},
 					Condition: policy.Conditions{"StringEquals": {
 						"token.actions.githubusercontent.com:aud": {"sts.amazonaws.com"},
-						"token.actions.githubusercontent.com:sub": {subject},
+						"token.actions.githubusercontent.com:sub": subjects,
 					}},
 				}}, document(t, r, "assumeRolePolicy").Statement, role)
 				assert.True(t, mocks.DependsOn(r, mocks.OfType(typeOIDC)[0]), "%s is created after the provider", role)
@@ -61,6 +62,12 @@ func TestGitHubRoleTrust(t *testing.T) {
 			assert.Equal(t, find(t, mocks, typeRole, pre+"-github-deploy").Out["arn"], tests.AwaitString(t, c.DeployRoleArn))
 		})
 	}
+}
+
+func TestSubjects(t *testing.T) {
+	assert.Equal(t, "repo:8byte/infra:pull_request", PullRequestSubject("8byte/infra"))
+	assert.Equal(t, "repo:8byte/infra:ref:refs/heads/main", MainBranchSubject("8byte/infra"))
+	assert.Equal(t, "repo:8byte/infra:environment:prod", EnvironmentSubject("8byte/infra", settings.Prod))
 }
 
 func TestExistingOidcProvider(t *testing.T) {
@@ -173,10 +180,13 @@ func TestDeployPolicy(t *testing.T) {
 		{Sid: "ManageBuckets", Effect: "Allow", Action: []string{"s3:CreateBucket", "s3:Delete*", "s3:Get*", "s3:List*", "s3:Put*"},
 			Resource: []string{"arn:aws:s3:::8byte-dev-*", "arn:aws:s3:::8byte-dev-*/*"}},
 		{Sid: "RegistryLogin", Effect: "Allow", Action: []string{"ecr:GetAuthorizationToken"}, Resource: []string{"*"}},
-		{Sid: "ManageAppRepository", Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchDeleteImage",
-			"ecr:BatchGetImage", "ecr:CompleteLayerUpload", "ecr:CreateRepository", "ecr:Delete*", "ecr:Describe*", "ecr:Get*",
-			"ecr:InitiateLayerUpload", "ecr:List*", "ecr:Put*", "ecr:SetRepositoryPolicy", "ecr:TagResource", "ecr:UntagResource",
-			"ecr:UploadLayerPart"}, Resource: []string{arn("ecr", "repository/8byte-dev-app")}},
+		{Sid: "ManageAppRepository", Effect: "Allow", Action: []string{"ecr:CreateRepository", "ecr:DeleteLifecyclePolicy",
+			"ecr:DeleteRepository", "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:ListTagsForResource",
+			"ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability", "ecr:PutLifecyclePolicy", "ecr:TagResource",
+			"ecr:UntagResource"}, Resource: []string{arn("ecr", "repository/8byte-dev-app")}},
+		{Sid: "PushAppImage", Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
+			"ecr:CompleteLayerUpload", "ecr:DescribeImages", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"},
+			Resource: []string{arn("ecr", "repository/8byte-dev-app")}},
 		{Sid: "ReadPublicAmiParameters", Effect: "Allow", Action: []string{"ssm:GetParameter", "ssm:GetParameters"},
 			Resource: []string{"arn:aws:ssm:us-east-1::parameter/aws/service/*"}},
 		{Sid: "CreateRolesWithinBoundary", Effect: "Allow", Action: []string{"iam:AttachRolePolicy", "iam:CreateRole",
@@ -206,4 +216,35 @@ func TestDeployPolicy(t *testing.T) {
 		{Sid: "UseSecretsProvider", Effect: "Allow", Action: []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, Resource: []string{testKeyARN}},
 	}
 	assert.Equal(t, want, document(t, deployPolicy, "policy").Statement)
+}
+
+// app-image.yml pushes the image with the deploy role of its environment: every call it makes is granted
+// on that environment's repository (the registry login on "*", as the only way AWS offers), and the
+// boundary lets each through.
+func TestDeployRoleCanPushTheAppImage(t *testing.T) {
+	calls := []string{"ecr:DescribeImages", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
+		"ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage"}
+	for _, env := range settings.Environments {
+		t.Run(string(env), func(t *testing.T) {
+			mocks, _ := runIAM(t, env, gitHub)
+			p := settings.Prefix(env)
+			boundary := document(t, find(t, mocks, typePolicy, p+"-boundary"), "policy")
+			deploy := document(t, find(t, mocks, typeRolePolicy, p+"-github-deploy-permissions"), "policy")
+			allowed := func(action, resource string) bool {
+				for _, st := range deploy.Statement {
+					if st.Effect == policy.Allow && len(st.Condition) == 0 && matchesAny(st.Action, action) && matchesAny(st.Resource, resource) {
+						return boundaryAllows(boundary, st, action, resource)
+					}
+				}
+				return false
+			}
+			repository := "arn:aws:ecr:us-east-1:123456789012:repository/" + p + "-app"
+			for _, action := range calls {
+				assert.True(t, allowed(action, repository), "%s on %s", action, repository)
+				assert.False(t, allowed(action, "arn:aws:ecr:us-east-1:123456789012:repository/other-app"), "%s on another repository", action)
+			}
+			assert.True(t, allowed("ecr:GetAuthorizationToken", "*"))
+			assert.Contains(t, WildcardResourceActions, "ecr:GetAuthorizationToken")
+		})
+	}
 }

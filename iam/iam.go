@@ -12,10 +12,10 @@
 // powerful than itself. Changes to the boundary document, and destroying the stack, are therefore
 // applied by an administrator.
 //
-// GitHub Actions. With the `github` config enabled, a preview role (pull requests; AWS ReadOnlyAccess
-// with explicit denials of secret values and of decryption through AWS services) and a deploy role (the
-// stack's GitHub environment) trust the account's GitHub OIDC provider, which one stack of the account
-// creates. When disabled, the roles do not exist and their outputs are empty strings.
+// GitHub Actions. With the `github` config enabled, a preview role (pull requests and the drift check on
+// main; AWS ReadOnlyAccess with explicit denials of secret values and of decryption through AWS services)
+// and a deploy role (the stack's GitHub environment: `pulumi up` and the image push) trust the account's
+// GitHub OIDC provider, which one stack of the account creates. When disabled, the roles do not exist and their outputs are empty strings.
 //
 // Secrets. The application reads two secrets created after this tier: the connection secret and the
 // RDS-managed master-password secret, whose ARN exists only once the database does. Rather than a name

@@ -80,7 +80,12 @@ func TestTrustPoliciesNameOnlyServicesAndTheGitHubProvider(t *testing.T) {
 			}
 			if _, federated := st.Principal["Federated"]; federated {
 				assert.Equal(t, []string{"sts.amazonaws.com"}, st.Condition["StringEquals"]["token.actions.githubusercontent.com:aud"], r.Name)
-				assert.Len(t, st.Condition["StringEquals"]["token.actions.githubusercontent.com:sub"], 1, r.Name)
+				subjects := st.Condition["StringEquals"]["token.actions.githubusercontent.com:sub"]
+				assert.NotEmpty(t, subjects, r.Name)
+				for _, sub := range subjects {
+					assert.NotContains(t, sub, "*", r.Name)
+					assert.NotContains(t, sub, "?", r.Name)
+				}
 				assert.Empty(t, st.Condition["StringLike"], "%s: a wildcard subject would let any branch or repository in", r.Name)
 			}
 		}

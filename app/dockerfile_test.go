@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"go/ast"
 	"go/parser"
@@ -59,14 +60,13 @@ func (s stage) one(t *testing.T, cmd string) instruction {
 
 func parseDockerfile(t *testing.T) []stage {
 	t.Helper()
-	f, err := os.Open("Dockerfile")
+	dockerfile, err := os.ReadFile("Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	var stages []stage
 	var logical string
-	scanner := bufio.NewScanner(f)
+	scanner := bufio.NewScanner(bytes.NewReader(dockerfile))
 	for scanner.Scan() {
 		line := strings.TrimSpace(scanner.Text())
 		if line == "" || strings.HasPrefix(line, "#") {

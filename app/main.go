@@ -57,7 +57,8 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	}
 	if *healthcheck {
 		if err := probe(ctx, getenv); err != nil {
-			fmt.Fprintln(stderr, "unhealthy:", err)
+			// The exit code is the healthcheck's answer; if stderr cannot take the reason, there is nowhere else to report it.
+			_, _ = fmt.Fprintln(stderr, "unhealthy:", err)
 			return 1
 		}
 		return 0
@@ -133,7 +134,10 @@ func probe(ctx context.Context, getenv config.Getenv) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	// The status code is the answer: the body is not read.
+	if err := resp.Body.Close(); err != nil {
+		return fmt.Errorf("GET %s: close the response body: %w", url, err)
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s: %s", url, resp.Status)
 	}

@@ -38,8 +38,11 @@ func freePort(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return portOf(t, ln.Addr().String())
+	port := portOf(t, ln.Addr().String())
+	if err := ln.Close(); err != nil { // the port must be free again for the caller
+		t.Fatal(err)
+	}
+	return port
 }
 
 func TestHealthcheckMode(t *testing.T) {
@@ -187,10 +190,13 @@ func TestServiceRunsAndStops(t *testing.T) {
 
 func waitFor(t *testing.T, url string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	for ctx.Err() == nil {
+		if resp, err := get(ctx, url); err == nil {
+			if err := resp.Body.Close(); err != nil {
+				t.Fatalf("GET %s: close the response body: %v", url, err)
+			}
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
@@ -200,14 +206,27 @@ func waitFor(t *testing.T, url string) {
 
 func getJSON(t *testing.T, url string) (int, map[string]string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := get(t.Context(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() {
+		if err := resp.Body.Close(); err != nil {
+			t.Errorf("GET %s: close the response body: %v", url, err)
+		}
+	}()
 	var body map[string]string
 	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 	return resp.StatusCode, body
+}
+
+// get sends GET url, bound to ctx (the test's context: nothing outlives the test).
+func get(ctx context.Context, url string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	return http.DefaultClient.Do(req)
 }

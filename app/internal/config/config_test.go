@@ -4,7 +4,7 @@ import (
 	"testing"
 )
 
-const secretARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:8byte-dev-db-connection-AbCdEf"
+const secretARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:8byte-dev-db-connection-AbCdEf" //nolint:gosec // G101: a fake Secrets Manager ARN names a secret, it holds no credential
 
 func valid() map[string]string {
 	return map[string]string{

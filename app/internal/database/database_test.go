@@ -28,7 +28,9 @@ func closedPort(t *testing.T) int {
 		t.Fatal(err)
 	}
 	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
+	if err := ln.Close(); err != nil { // the port must be free again for the caller
+		t.Fatal(err)
+	}
 	return port
 }
 
@@ -39,7 +41,7 @@ func jsonLogger() (*slog.Logger, *bytes.Buffer) {
 
 func TestNewRejectsBadCABundles(t *testing.T) {
 	empty := filepath.Join(t.TempDir(), "empty.pem")
-	if err := os.WriteFile(empty, []byte("not a certificate\n"), 0o644); err != nil {
+	if err := os.WriteFile(empty, []byte("not a certificate\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(t.TempDir(), "missing.pem")

@@ -13,7 +13,7 @@ import (
 
 const (
 	connARN     = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:8byte-dev-db-connection-AbCdEf"
-	passwordARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234-XyZ"
+	passwordARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234-XyZ" //nolint:gosec // G101: a fake Secrets Manager ARN names a secret, it holds no credential
 	password    = "s3cr3t-Pa55w0rd"
 	connJSON    = `{"host":"db.example.internal","port":5432,"dbname":"app","username":"app_admin","passwordSecretArn":"` + passwordARN + `"}`
 )

@@ -185,15 +185,20 @@ func TestServeDrainsOnShutdown(t *testing.T) {
 	served := make(chan error, 1)
 	go func() { served <- Serve(ctx, New(handler, slog.New(slog.DiscardHandler)), ln) }()
 
-	url := "http://" + ln.Addr().String() + "/"
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+ln.Addr().String()+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	inFlight := make(chan int, 1)
 	go func() {
-		resp, err := http.Get(url)
+		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			inFlight <- 0
 			return
 		}
-		resp.Body.Close()
+		if err := resp.Body.Close(); err != nil {
+			t.Errorf("in-flight request: close the response body: %v", err)
+		}
 		inFlight <- resp.StatusCode
 	}()
 	<-started

@@ -24,7 +24,7 @@ const (
 	testStateBucket = "8byte-pulumi-state"
 )
 
-var account = settings.Account{ID: tests.AccountID, Partition: tests.Partition, Region: tests.Region, DNSSuffix: "amazonaws.com"}
+var account = tests.Account
 
 // testArgs returns the args main.go would pass for env with its default config.
 func testArgs(env settings.Environment) *Args {

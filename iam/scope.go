@@ -20,6 +20,10 @@ type scope struct {
 	repository      string // the ECR repository of the application image
 	namespace       string // the CloudWatch namespace of the instances' metrics
 	github          Config
+	// environment is the value of the stack's Environment tag and its stack name (the state's key).
+	environment string
+	// accountSettings: the stack manages account-level settings (the account's S3 Block Public Access).
+	accountSettings bool
 }
 
 // newScope returns the scope of the IAM component named name; boundaryName is the logical name of its
@@ -27,6 +31,7 @@ type scope struct {
 func newScope(args *Args, boundaryName string) scope {
 	anyRegion := args.Account
 	anyRegion.Region = "*"
+	github, _ := args.Config.normalized() // validated before
 	return scope{
 		account:         args.Account,
 		anyRegion:       anyRegion,
@@ -34,7 +39,9 @@ func newScope(args *Args, boundaryName string) scope {
 		boundaryPattern: args.Account.GlobalARN("iam", "policy/"+boundaryName+"*"),
 		repository:      args.AppRepositoryName,
 		namespace:       args.MetricsNamespace,
-		github:          args.Config,
+		github:          github,
+		environment:     string(args.Environment),
+		accountSettings: args.ManagesAccountSettings,
 	}
 }
 

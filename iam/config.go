@@ -138,17 +138,20 @@ func (c Config) normalized() (Config, error) {
 			given, got NumericID
 		}{{"ownerId", c.OwnerID, NumericID(ownerID)}, {"repositoryId", c.RepositoryID, NumericID(repoID)}} {
 			if pair.given != "" && pair.given != pair.got {
-				return c, settings.Invalid(ConfigKey+"."+pair.key, pair.given, "differs from the id %s in repository %q", pair.got, c.Repository)
+				return c, settings.Invalid(ConfigKey+"."+pair.key, string(pair.given), "differs from the id %s in repository %q", pair.got, c.Repository)
 			}
 		}
 		c.Repository, c.OwnerID, c.RepositoryID = ownerName+"/"+repoName, NumericID(ownerID), NumericID(repoID)
 	}
 	if (c.OwnerID == "") != (c.RepositoryID == "") {
-		return c, settings.Invalid(ConfigKey+".ownerId", c.OwnerID, "set ownerId and repositoryId together (both numeric ids, see docs/ci.md), or neither")
+		return c, settings.Invalid(ConfigKey+".ownerId", string(c.OwnerID), "set ownerId and repositoryId together (both numeric ids, see docs/ci.md), or neither")
 	}
-	for key, id := range map[string]NumericID{"ownerId": c.OwnerID, "repositoryId": c.RepositoryID} {
-		if id != "" && !numericID.MatchString(string(id)) {
-			return c, settings.Invalid(ConfigKey+"."+key, id, "must be GitHub's numeric id (digits, no leading zero; see docs/ci.md)")
+	for _, f := range []struct {
+		key string
+		id  NumericID
+	}{{"ownerId", c.OwnerID}, {"repositoryId", c.RepositoryID}} {
+		if key, id := f.key, f.id; id != "" && !numericID.MatchString(string(id)) {
+			return c, settings.Invalid(ConfigKey+"."+key, string(id), "must be GitHub's numeric id (digits, no leading zero; see docs/ci.md)")
 		}
 	}
 	return c, nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/8byte/infra/controls"
 	"github.com/8byte/infra/iam"
 	"github.com/8byte/infra/iameval"
 	"github.com/8byte/infra/tests"
@@ -63,78 +63,12 @@ func role(t *testing.T, a *tests.IAMAccount, name string) *tests.Role {
 	return a.Roles[i]
 }
 
-// awsResources returns the resources of a stack that make AWS calls (not components or providers).
-func awsResources(m *tests.Mocks) []*tests.Resource {
-	var out []*tests.Resource
-	for _, r := range m.All() {
-		if r.Custom && !strings.HasPrefix(r.Type, "pulumi:providers:") {
-			out = append(out, r)
-		}
-	}
-	return out
-}
+func awsResources(m *tests.Mocks) []*tests.Resource { return controls.AWSResources(m.All()) }
 
-// can evaluates the request; IAM's own calls on a role (GetRole, PutRolePolicy, ...) are authorized by
-// identity policies alone: a role's trust policy governs only sts:AssumeRole* on it, so it is not
-// passed as their resource policy (tests.IAMAccount.Can would).
+func arnOf(p iam.Permissions, r *tests.Resource) string { return controls.ARNOf(p, r) }
+
 func can(a *tests.IAMAccount, r *tests.Role, req tests.Request) (iameval.Result, error) {
-	if !strings.HasPrefix(req.Action, "iam:") {
-		return a.Can(r, req)
-	}
-	ctx := iameval.Context{"aws:SecureTransport": {"true"}, "aws:RequestedRegion": {tests.Region}}
-	for k, v := range req.Context {
-		ctx[k] = v
-	}
-	res, err := iameval.Evaluate(iameval.Request{Principal: r.Principal, Action: req.Action, Resource: req.Resource, Context: ctx})
-	if err != nil {
-		return res, fmt.Errorf("role %s, %s on %s: %w", r.Name, req.Action, req.Resource, err)
-	}
-	return res, nil
-}
-
-// arnOf fills the row's ARN form with the recorded resource.
-func arnOf(p iam.Permissions, r *tests.Resource) string {
-	name := ""
-	for _, key := range []string{"name", "dashboardName", "identifier", "bucket"} {
-		if v, ok := r.In[key].(string); ok && v != "" {
-			name = v
-			break
-		}
-	}
-	if name == "" {
-		name, _ = r.Out["name"].(string)
-	}
-	id, _ := r.Out["id"].(string)
-	return p.ARN(iam.ARNValues{Partition: tests.Partition, Region: r.Region, Account: tests.AccountID, Name: name, ID: id,
-		In: func(key string) string {
-			v, ok := r.In[key]
-			if !ok {
-				v = r.Out[key]
-			}
-			switch v := v.(type) {
-			case nil:
-				return ""
-			case string:
-				return v
-			default:
-				return fmt.Sprint(v)
-			}
-		}})
-}
-
-// requestContext is the context of a call of operation op on a resource of stack env: its tags (the
-// provider's aws:defaultTags), as the request's tags on create, and the stack's boundary for IAM calls.
-func requestContext(a *tests.IAMAccount, env string, op iam.Operation, action string) iameval.Context {
-	ctx := iameval.Context{"aws:ResourceTag/" + iam.EnvironmentTag: {env}}
-	if op == iam.Create {
-		ctx = iameval.Context{"aws:RequestTag/" + iam.EnvironmentTag: {env}}
-	}
-	if strings.HasPrefix(action, "iam:") {
-		if b := boundaryARN(a, env); b != "" {
-			ctx["iam:PermissionsBoundary"] = []string{b}
-		}
-	}
-	return ctx
+	return controls.Can(a, r, req) //nolint:wrapcheck // test helper
 }
 
 func boundaryARN(a *tests.IAMAccount, env string) string {
@@ -146,54 +80,15 @@ func boundaryARN(a *tests.IAMAccount, env string) string {
 	return ""
 }
 
-// adminOnly says why the deploy role may not perform op on r, or "".
-func adminOnly(r *tests.Resource, op iam.Operation) string {
-	if reason := iam.AdminOnly[r.Type][op]; reason != "" {
-		return reason
-	}
-	switch {
-	case r.Type == "aws:iam/policy:Policy" && strings.Contains(r.Name, "-boundary") && op != iam.Read:
-		return "the permissions boundary is changed by an administrator only (ProtectBoundaryPolicy)"
-	case r.Type == "aws:iam/role:Role" && strings.Contains(r.Name, "-github-") && (op == iam.Update || op == iam.Delete):
-		return "a CI role cannot change its own or the other CI role's trust or boundary, nor delete it (ProtectCIRoles)"
-	case r.Protect && op == iam.Delete:
-		return "protected: Pulumi refuses to delete it until an administrator unprotects it"
-	}
-	return ""
-}
-
 // proveOperations proves that the role of stack may perform ops on every resource of the stack (except
 // skip's), and returns the number of resource x operation pairs proven.
 func proveOperations(t *testing.T, a *tests.IAMAccount, stack, roleName string, ops []iam.Operation,
 	skip func(*tests.Resource, iam.Operation) string) int {
 	t.Helper()
-	ci := role(t, a, roleName)
-	proven := 0
-	for _, r := range awsResources(proofStack(t, stack)) {
-		p, ok := iam.PermissionsOf(r.Type)
-		if !ok {
-			t.Errorf("%s: no row in iam.PermissionTable", r.Describe())
-			continue
-		}
-		arn := arnOf(p, r)
-		for _, op := range ops {
-			if skip != nil && skip(r, op) != "" {
-				continue
-			}
-			calls := p.Actions[op]
-			for _, action := range calls {
-				resource := arn
-				if slices.Contains(p.AnyResource, action) {
-					resource = "*"
-				}
-				res, err := can(a, ci, tests.Request{Action: action, Resource: resource, Context: requestContext(a, stack, op, action)})
-				require.NoError(t, err)
-				assert.True(t, res.Allowed(), "%s cannot %s %s: %s on %s (%s)", roleName, op, r.Describe(), action, resource, res.Reason)
-			}
-			if len(calls) > 0 {
-				proven++
-			}
-		}
+	findings, proven, err := controls.ProveOperations(a, proofStack(t, stack).All(), stack, roleName, ops, skip)
+	require.NoError(t, err)
+	for _, f := range findings {
+		t.Errorf("%s: %s", f.Resource, f.Problem)
 	}
 	return proven
 }
@@ -221,7 +116,7 @@ func TestPreviewRoleCanRefreshEveryResource(t *testing.T) {
 func TestDeployRoleCanManageEveryResource(t *testing.T) {
 	a := proofAccount(t)
 	for _, stack := range []string{"dev", "prod"} {
-		n := proveOperations(t, a, stack, "8byte-"+stack+"-github-deploy", iam.Operations, adminOnly)
+		n := proveOperations(t, a, stack, "8byte-"+stack+"-github-deploy", iam.Operations, controls.AdminOnly)
 		t.Logf("PROOF deploy %s: %d resource x operation pairs", stack, n)
 	}
 }

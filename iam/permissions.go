@@ -25,14 +25,14 @@ var Operations = []Operation{Create, Read, Update, Tag, Delete}
 type Scoping int
 
 const (
-	// ByName: the resource's ARN holds a name this stack chooses (prefix 8byte-<env>-, or a fixed name
+	// ByName scopes by name: the resource's ARN holds a name this stack chooses (prefix 8byte-<env>-, or a fixed name
 	// derived from it); the policies name that pattern.
 	ByName Scoping = iota
-	// ByTag: the ARN holds only an AWS-generated id (EC2, KMS keys). Creating actions require the request
+	// ByTag scopes by tag: the ARN holds only an AWS-generated id (EC2, KMS keys). Creating actions require the request
 	// to tag the new resource Environment=<env> (aws:RequestTag), every other action requires the resource
 	// to carry that tag (aws:ResourceTag); the provider's aws:defaultTags put it on every resource.
 	ByTag
-	// Account: an account-level setting without a resource type; its actions are granted on "*" to the
+	// Account is an account-level setting without a resource type; its actions are granted on "*" to the
 	// stack that manages it only.
 	Account
 )

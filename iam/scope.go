@@ -68,15 +68,6 @@ func (s scope) logGroups() []string {
 	return []string{group, group + ":log-stream:*"}
 }
 
-// bucket returns the ARN of an S3 bucket (or a bucket name pattern) and of its objects.
-func (s scope) bucket(name string) []string {
-	arn := fmt.Sprintf("arn:%s:s3:::%s", s.account.Partition, name)
-	return []string{arn, arn + "/*"}
-}
-
-// stackBuckets returns the ARN pattern of the stack's buckets and of their objects.
-func (s scope) stackBuckets() []string { return s.bucket(s.prefix + "-*") }
-
 // repositoryARN is the ARN of the application image repository.
 func (s scope) repositoryARN() string { return s.account.ARN("ecr", "repository/"+s.repository) }
 
@@ -84,11 +75,6 @@ func (s scope) repositoryARN() string { return s.account.ARN("ecr", "repository/
 // "secretsmanager.us-east-1.amazonaws.com".
 func viaService(account settings.Account, service string) string {
 	return fmt.Sprintf("%s.%s.%s", service, account.Region, account.DNSSuffix)
-}
-
-// oidcProviderARN is the ARN the GitHub OIDC provider has in this account (its name is the issuer host).
-func (s scope) oidcProviderARN() string {
-	return s.account.GlobalARN("iam", "oidc-provider/"+githubOIDCHost)
 }
 
 // actions returns the actions of service named by names, e.g. actions("ec2", "Describe*").

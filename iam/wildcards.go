@@ -34,7 +34,7 @@ var WildcardResourceActions = func() map[string]WildcardGrant {
 			continue
 		}
 		reason := "a read-only call by verb, in the boundary's ceiling of the reads listed here"
-		if svc := a[:strings.Index(a, ":")]; svc == "ssmmessages" || svc == "ec2messages" {
+		if svc, _, _ := strings.Cut(a, ":"); svc == "ssmmessages" || svc == "ec2messages" {
 			reason = "the SSM agent's channel and message calls, in the boundary's ceiling of AmazonSSMManagedInstanceCore"
 		}
 		m[a] = WildcardGrant{Reason: reason}

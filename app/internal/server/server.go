@@ -19,8 +19,10 @@ const (
 	readTimeout       = 10 * time.Second
 	writeTimeout      = 10 * time.Second
 	idleTimeout       = 75 * time.Second
-	readinessTimeout  = 3 * time.Second
 )
+
+// ReadinessTimeout is the budget of one GET /ready, Secrets Manager and database included.
+const ReadinessTimeout = 3 * time.Second
 
 // ShutdownTimeout bounds the drain after SIGTERM: below the target group's 30 s deregistration
 // delay, leaving time for the process to exit.
@@ -54,7 +56,7 @@ func NewHandler(info Info, database Checker, logger *slog.Logger) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), readinessTimeout)
+		ctx, cancel := context.WithTimeout(r.Context(), ReadinessTimeout)
 		defer cancel()
 		if err := database.Check(ctx); err != nil {
 			reason := notReady

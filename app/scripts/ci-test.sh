@@ -97,8 +97,9 @@ fi
 step "go vet"
 go vet ./...
 
-step "go test (integration test included)"
-APP_TEST_PGHOST=localhost \
+step "go test (integration test and the checks against contract/ and compute/ included)"
+APP_REPO_CHECKS=required \
+	APP_TEST_PGHOST=localhost \
 	APP_TEST_PGPORT="$PORT" \
 	APP_TEST_PGCA="$WORK/ca.pem" \
 	APP_TEST_PGUSER=app_admin \

@@ -85,7 +85,7 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		return 0
 	}
 
-	logger := logging.New(stdout, logging.Options{}).With("service", serviceName)
+	logger := newLogger(stdout)
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		logger.Error("invalid configuration", "error", err)
@@ -109,6 +109,12 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	}
 	logger.Info("stopped")
 	return 0
+}
+
+// newLogger returns the service's logger: JSON lines on w, bounded in size and in repeats
+// (package logging).
+func newLogger(w io.Writer) *slog.Logger {
+	return logging.New(w, logging.Options{}).With("service", serviceName)
 }
 
 // dependencies are what serve takes from outside the process; tests replace them.

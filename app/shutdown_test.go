@@ -12,7 +12,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 
 	"github.com/8byte/infra/app/internal/config"
-	"github.com/8byte/infra/app/internal/logging"
 	"github.com/8byte/infra/app/internal/pgtest"
 	"github.com/8byte/infra/app/internal/secrets"
 	"github.com/8byte/infra/app/internal/secrets/secretstest"
@@ -57,7 +56,7 @@ func TestIntegrationShutdownIsBoundedWithAHungDatabase(t *testing.T) {
 	served := make(chan error, 1)
 	go func() {
 		deps := dependencies{secrets: fake, metrics: nullCloudWatch{}, caBundle: pg.CA, shutdown: budget}
-		served <- serve(ctx, cfg, deps, logging.New(&logs, logging.Options{}))
+		served <- serve(ctx, cfg, deps, newLogger(&logs))
 	}()
 	base := "http://127.0.0.1:" + port
 	waitFor(t, base+"/health")

@@ -97,6 +97,8 @@ fi
 step "go vet"
 go vet ./...
 
+# -p 1: the rotation tests (internal/database) change the test role's password, which the
+# integration tests of other packages log in with; packages must not run at the same time.
 step "go test (integration test and the checks against contract/ and compute/ included)"
 APP_REPO_CHECKS=required \
 	APP_TEST_PGHOST=localhost \
@@ -105,4 +107,4 @@ APP_REPO_CHECKS=required \
 	APP_TEST_PGUSER=app_admin \
 	APP_TEST_PGPASSWORD="$PASSWORD" \
 	APP_TEST_PGDATABASE=app \
-	go test ./...
+	go test -p 1 ./...

@@ -160,7 +160,11 @@ func (d *DB) check(ctx context.Context) error {
 		case ctx.Err() != nil:
 			return &CheckError{reason: ReasonUnreachable, err: err}
 		case IsAuthFailure(err):
-			d.opts.Logger.Error("database rejected the credentials", "event", "auth_failed", "error", err)
+			attempt := 1
+			if reloaded {
+				attempt = 2 // with the credentials read again
+			}
+			d.opts.Logger.Error("database rejected the credentials", "event", "auth_failed", "attempt", attempt, "error", err)
 			rejected := &CheckError{reason: ReasonAuth, err: err}
 			d.reject(gen, rejected)
 			if reloaded {

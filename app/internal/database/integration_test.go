@@ -125,7 +125,7 @@ func TestIntegrationWrongPasswordThenRefresh(t *testing.T) {
 	if code, reason := a.ready(t); code != http.StatusServiceUnavailable || reason != database.ReasonAuth {
 		t.Fatalf("with a wrong password: GET /ready = %d %q, want 503 %q", code, reason, database.ReasonAuth)
 	}
-	if !strings.Contains(a.logs.String(), `"level":"ERROR","msg":"database rejected the credentials","event":"auth_failed"`) {
+	if !strings.Contains(a.logs.String(), `"level":"ERROR","msg":"database rejected the credentials","event":"auth_failed","attempt":1,`) {
 		t.Errorf("no ERROR auth_failed log line: %s", a.logs.String())
 	}
 	if got := a.secrets.Reads(); got != 4 {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"go/ast"
 	"go/parser"
@@ -306,8 +307,33 @@ func TestShutdownBudget(t *testing.T) {
 	if stopGracePeriod != 25*time.Second || shutdownBudget != 20*time.Second {
 		t.Errorf("stop grace period %v, shutdown budget %v: want 25s and 20s", stopGracePeriod, shutdownBudget)
 	}
+	if forcedExitAfter != 22500*time.Millisecond {
+		t.Errorf("forced exit %v after SIGTERM, want 22.5s: after the budget, before SIGKILL", forcedExitAfter)
+	}
 	drain, closeDB := splitShutdown(shutdownBudget)
 	if drain != 16*time.Second || closeDB != 4*time.Second {
 		t.Errorf("splitShutdown(%v) = drain %v, close %v; want 16s and 4s", shutdownBudget, drain, closeDB)
+	}
+}
+
+// TestWatchdogExits: once the context is done, the watchdog exits 1 after its delay, not before.
+func TestWatchdogExits(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	exited := make(chan int, 1)
+	go watchdog(ctx, 50*time.Millisecond, func(code int) { exited <- code })
+	select {
+	case <-exited:
+		t.Fatal("the watchdog exited before the context was done")
+	case <-time.After(100 * time.Millisecond):
+	}
+	start := time.Now()
+	cancel()
+	select {
+	case code := <-exited:
+		if took := time.Since(start); code != 1 || took < 50*time.Millisecond {
+			t.Errorf("watchdog exit(%d) after %v, want exit(1) after 50ms", code, took)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watchdog did not exit")
 	}
 }

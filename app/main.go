@@ -50,7 +50,18 @@ const (
 	exitMargin = 5 * time.Second
 	// shutdownBudget is the most the service takes from SIGTERM to exit: 20 s.
 	shutdownBudget = stopGracePeriod - exitMargin
+	// forcedExitAfter is when, after SIGTERM, the process exits whatever it is stuck on (a log
+	// write held up by the awslogs driver): 22.5 s, still before docker stop's SIGKILL.
+	forcedExitAfter = shutdownBudget + exitMargin/2
 )
+
+// watchdog calls exit(1) once ctx has been done for after: serve keeps its budget, but nothing
+// else may hold the process past docker stop's grace period either.
+func watchdog(ctx context.Context, after time.Duration, exit func(int)) {
+	<-ctx.Done()
+	time.Sleep(after)
+	exit(1)
+}
 
 // splitShutdown divides a shutdown budget: four fifths drain the HTTP requests in flight, the
 // rest closes the database pool (16 s and 4 s of the 20 s). Both are bounded, so a hung
@@ -62,6 +73,7 @@ func splitShutdown(budget time.Duration) (drain, closeDB time.Duration) {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	go watchdog(ctx, forcedExitAfter, os.Exit)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

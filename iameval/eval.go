@@ -271,17 +271,22 @@ func scan(pol Policy, r Request, ctx Context) (deny, allow string, err error) {
 
 // appliesTo reports whether the statement's action, resource and conditions match the request.
 func appliesTo(st Statement, r Request, ctx Context) (bool, error) {
+	action := strings.ToLower(r.Action)
 	matchAction := func(patterns []string) bool {
-		return slices.ContainsFunc(patterns, func(p string) bool { return MatchAction(p, r.Action) })
+		return slices.ContainsFunc(patterns, func(p string) bool { return Glob(p, action) })
 	}
 	matchResource := func(patterns []string) bool {
 		return slices.ContainsFunc(patterns, func(p string) bool { return MatchARN(p, r.Resource) })
 	}
+	if st.lowerAction == nil && st.lowerNotAction == nil {
+		// A Statement built by hand rather than by Parse.
+		st.lowerAction, st.lowerNotAction = lower(st.Action), lower(st.NotAction)
+	}
 	if st.NotAction != nil {
-		if matchAction(st.NotAction) {
+		if matchAction(st.lowerNotAction) {
 			return false, nil
 		}
-	} else if !matchAction(st.Action) {
+	} else if !matchAction(st.lowerAction) {
 		return false, nil
 	}
 	switch {

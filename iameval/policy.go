@@ -29,6 +29,9 @@ type Statement struct {
 	NotResource  []string
 	HasResource  bool
 	Condition    []Condition
+
+	// lowerAction and lowerNotAction are Action and NotAction in lower case, for matching.
+	lowerAction, lowerNotAction []string
 }
 
 // Principals are the principals a resource-policy statement names: "*" (Any), or identifiers by kind
@@ -154,6 +157,7 @@ func parseStatement(data []byte) (Statement, error) {
 		return st, fmt.Errorf("has both Resource and NotResource")
 	}
 	st.HasResource = rs.Resource != nil || rs.NotResource != nil
+	st.lowerAction, st.lowerNotAction = lower(st.Action), lower(st.NotAction)
 	if st.Principal, err = parsePrincipals(rs.Principal); err != nil {
 		return st, fmt.Errorf("Principal: %w", err)
 	}
@@ -277,4 +281,15 @@ func noVariables(values []string) error {
 		}
 	}
 	return nil
+}
+
+func lower(values []string) []string {
+	if values == nil {
+		return nil
+	}
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = strings.ToLower(v)
+	}
+	return out
 }

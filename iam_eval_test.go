@@ -162,13 +162,13 @@ func rolePolicies(t testing.TB, s *controls.Stack, service string) []*tests.Reso
 	return out
 }
 
-// rewrite replaces old with new in the input at path of every resource, and fails when none changed.
-func rewrite(t testing.TB, resources []*tests.Resource, path, old, new string) {
+// rewrite replaces old with replacement in the input at path of every resource, and fails when none changed.
+func rewrite(t testing.TB, resources []*tests.Resource, path, old, replacement string) {
 	t.Helper()
 	changed := false
 	for _, r := range resources {
 		if s := r.String(path); strings.Contains(s, old) {
-			r.In[path] = strings.ReplaceAll(s, old, new)
+			r.In[path] = strings.ReplaceAll(s, old, replacement)
 			changed = true
 		}
 	}

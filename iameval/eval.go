@@ -70,6 +70,7 @@ const (
 	ExplicitDeny                 // a Deny statement applies
 )
 
+// String names the decision as IAM reports it.
 func (d Decision) String() string {
 	switch d {
 	case Allow:

@@ -159,10 +159,10 @@ func parseStatement(data []byte) (Statement, error) {
 	st.HasResource = rs.Resource != nil || rs.NotResource != nil
 	st.lowerAction, st.lowerNotAction = lower(st.Action), lower(st.NotAction)
 	if st.Principal, err = parsePrincipals(rs.Principal); err != nil {
-		return st, fmt.Errorf("Principal: %w", err)
+		return st, fmt.Errorf("element Principal: %w", err)
 	}
 	if st.NotPrincipal, err = parsePrincipals(rs.NotPrincipal); err != nil {
-		return st, fmt.Errorf("NotPrincipal: %w", err)
+		return st, fmt.Errorf("element NotPrincipal: %w", err)
 	}
 	if st.Principal != nil && st.NotPrincipal != nil {
 		return st, fmt.Errorf("has both Principal and NotPrincipal")
@@ -184,10 +184,10 @@ func parseStatement(data []byte) (Statement, error) {
 		for _, key := range keys {
 			values, err := conditionValues(rs.Condition[op][key])
 			if err != nil {
-				return st, fmt.Errorf("Condition %s %s: %w", op, key, err)
+				return st, fmt.Errorf("condition %s %s: %w", op, key, err)
 			}
 			if err := noVariables(values); err != nil {
-				return st, fmt.Errorf("Condition %s %s: %w", op, key, err)
+				return st, fmt.Errorf("condition %s %s: %w", op, key, err)
 			}
 			st.Condition = append(st.Condition, Condition{Operator: op, Key: key, Values: values})
 		}

@@ -98,7 +98,8 @@ func (r Result) Allowed() bool { return r.Decision == Allow }
 //  2. otherwise the request is allowed when
 //     - an identity policy allows it and the boundary (if any) allows it too; or
 //     - the resource policy allows it naming the role's ARN (or "*"), and the boundary allows it: within
-//     an account a permissions boundary limits what a resource policy grants to the role ARN; or
+//     an account a permissions boundary limits what a resource policy grants to the role ARN (a grant to
+//     "*" is treated the same way, an assumption: AWS documents the role ARN and the session ARN only); or
 //     - the resource policy allows it naming the role's session ARN, which no boundary limits;
 //  3. a Required resource policy (KMS key, role trust) must itself allow: identity policies grant access
 //     only where it allows the account principal;

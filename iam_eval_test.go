@@ -435,9 +435,9 @@ var devWorkloadRolesCannotUseProdKeysProof = iamProof{
 	},
 }
 
-// writeActions are the API calls that write, tag or delete a resource, by service: what no role of one
+// mutatingActions are the API calls that write, tag or delete a resource, by service: what no role of one
 // environment may call on a resource of the other.
-var writeActions = map[string][]string{
+var mutatingActions = map[string][]string{
 	"logs": {"logs:CreateLogStream", "logs:PutLogEvents", "logs:DeleteLogGroup", "logs:DeleteLogStream", "logs:PutRetentionPolicy",
 		"logs:DeleteRetentionPolicy", "logs:PutMetricFilter", "logs:DeleteMetricFilter", "logs:PutSubscriptionFilter",
 		"logs:AssociateKmsKey", "logs:DisassociateKmsKey", "logs:TagResource", "logs:UntagResource", "logs:TagLogGroup"},
@@ -528,7 +528,7 @@ func arnService(a string) string {
 }
 
 // grantedActions returns one concrete action for each write action pattern the role's identity policies
-// allow ("logs:Put*" gives logs:PutX), so that a grant outside writeActions is tried too.
+// allow ("logs:Put*" gives logs:PutX), so that a grant outside mutatingActions is tried too.
 func grantedActions(role *tests.Role) []string {
 	var out []string
 	for _, p := range role.Principal.Identity {
@@ -559,7 +559,7 @@ var devWorkloadRolesCannotChangeProdResourcesProof = iamProof{
 			granted := grantedActions(role)
 			for _, resource := range prodARNs {
 				svc := arnService(resource)
-				actions := append([]string(nil), writeActions[svc]...)
+				actions := append([]string(nil), mutatingActions[svc]...)
 				for _, g := range granted {
 					if strings.HasPrefix(strings.ToLower(g), svc+":") {
 						actions = append(actions, g)

@@ -3,29 +3,13 @@
 # expressions inside the script):
 #   check   fail early, with the fix, when neither a self-managed backend nor a complete Pulumi Cloud
 #           setting (organization and team) is configured;
-#   select  log in to the backend, select the stack, set the app image in its config and write the
-#           stack name to $GITHUB_OUTPUT;
-#   image   set the app image of the selected stack STACK_NAME (a digest looked up after select).
-# Env: STACK, BACKEND_URL, CLOUD_ORG, CLOUD_TEAM, IMAGE_TAG, IMAGE_DIGEST; STACK_NAME for image.
+#   select  log in to the backend, select the stack, set the app image tag in its config and write the
+#           stack name to $GITHUB_OUTPUT.
+# Env: STACK, BACKEND_URL, CLOUD_ORG, CLOUD_TEAM, IMAGE_TAG.
 set -euo pipefail
 
-# The stack config keys of the app image (compute tier; see docs/ci.md "How a deploy gets the image").
+# The stack config key of the app image tag (compute tier; docs/ci.md "How a deploy gets the image").
 readonly TAG_KEY=8byte:compute.imageTag
-readonly DIGEST_KEY=8byte:compute.imageDigest
-
-# set_image STACK: the tag and the digest, each when given.
-set_image() {
-	if [ -n "${IMAGE_TAG:-}" ]; then
-		pulumi config set --path --stack "$1" "$TAG_KEY" "$IMAGE_TAG"
-	fi
-	if [ -n "${IMAGE_DIGEST:-}" ]; then
-		if ! [[ $IMAGE_DIGEST =~ ^sha256:[0-9a-f]{64}$ ]]; then
-			echo "::error::image digest '$IMAGE_DIGEST' is not sha256:<64 hex digits>"
-			exit 1
-		fi
-		pulumi config set --path --stack "$1" "$DIGEST_KEY" "$IMAGE_DIGEST"
-	fi
-}
 
 case ${1:-} in
 check)
@@ -46,14 +30,13 @@ select)
 		stack=$CLOUD_ORG/$STACK
 	fi
 	pulumi stack select "$stack"
-	set_image "$stack"
+	if [ -n "${IMAGE_TAG:-}" ]; then
+		pulumi config set --path --stack "$stack" "$TAG_KEY" "$IMAGE_TAG"
+	fi
 	echo "stack-name=$stack" >>"${GITHUB_OUTPUT:?}"
 	;;
-image)
-	set_image "${STACK_NAME:?}"
-	;;
 *)
-	echo "usage: select-stack.sh check|select|image" >&2
+	echo "usage: select-stack.sh check|select" >&2
 	exit 2
 	;;
 esac

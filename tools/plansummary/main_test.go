@@ -75,7 +75,7 @@ func TestTypeAndName(t *testing.T) {
 	for urn, want := range map[string][2]string{
 		"urn:pulumi:dev::8byte::8byte:compute:Compute$aws:ec2/launchTemplate:LaunchTemplate::lt": {"aws:ec2/launchTemplate:LaunchTemplate", "lt"},
 		"urn:pulumi:dev::8byte::aws:ec2/vpc:Vpc::vpc":                                            {"aws:ec2/vpc:Vpc", "vpc"},
-		"urn:pulumi:dev::8byte::a$b$aws:kms/key:Key::k::with::colons":                             {"aws:kms/key:Key", "k::with::colons"},
+		"urn:pulumi:dev::8byte::a$b$aws:kms/key:Key::k::with::colons":                            {"aws:kms/key:Key", "k::with::colons"},
 	} {
 		typ, name := typeAndName(urn)
 		assert.Equal(t, want, [2]string{typ, name}, urn)

@@ -114,9 +114,14 @@ func TestPlantedDefects(t *testing.T) {
 			Finding{"id-token", pr, "job image", "grants id-token: write to ./.github/workflows/image.yml, whose jobs exchange no token"},
 		},
 		"job timeout as long as the role session": {
-			deploy, "    timeout-minutes: 50 # ends before the deploy role's session (session-seconds below)\n    environment: dev\n",
+			deploy, "    timeout-minutes: 50 # ends before the role session (the pulumi-stack action's session-seconds, 3600 s)\n    environment: dev\n",
 			"    timeout-minutes: 60\n    environment: dev\n",
 			Finding{"session", deploy, "job dev", "timeout-minutes 60 does not end before the role session of 3600 s"},
+		},
+		"role session shorter than the job, through the composite action's input": {
+			pr, "          role-to-assume: ${{ matrix.stack == 'prod' && vars.PREVIEW_ROLE_ARN_PROD || vars.PREVIEW_ROLE_ARN_DEV }}\n",
+			"          role-to-assume: ${{ matrix.stack == 'prod' && vars.PREVIEW_ROLE_ARN_PROD || vars.PREVIEW_ROLE_ARN_DEV }}\n          session-seconds: \"900\"\n",
+			Finding{"session", pr, "job preview", "timeout-minutes 30 does not end before the role session of 900 s"},
 		},
 		"path filter on the pull_request trigger": {
 			pr, "    branches: [main]\n", "    branches: [main]\n    paths: ['**.go']\n",

@@ -79,3 +79,77 @@ func TestRequireHead(t *testing.T) {
 		assert.Equal(t, want+"\n", string(got), "main now at %s", now)
 	}
 }
+
+// push-image.sh pushes once; a tag that is there already (an earlier run, or a concurrent one that won
+// the race) is used, not an error; a swapped archive or a digest that changed on promotion fails.
+func TestPushImage(t *testing.T) {
+	const (
+		uri      = "123456789012.dkr.ecr.us-east-1.amazonaws.com/8byte-app"
+		built    = "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+		existing = "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+		pushed   = "sha256:3333333333333333333333333333333333333333333333333333333333333333"
+		raced    = "sha256:4444444444444444444444444444444444444444444444444444444444444444"
+	)
+	bin := t.TempDir()
+	// The registry is a file holding the tag's digest; no file: ImageNotFoundException.
+	fakeTool(t, bin, "aws", `
+case "$1 $2" in
+"ecr describe-images")
+	if [ -f "$REGISTRY" ]; then cat "$REGISTRY"; exit 0; fi
+	echo "An error occurred (ImageNotFoundException) when calling the DescribeImages operation" >&2; exit 254 ;;
+"ecr get-login-password") echo password ;;
+esac
+`)
+	fakeTool(t, bin, "docker", `
+case "$1" in
+load) echo "Loaded image: 8byte-app:tag" ;;
+image) echo "$LOADED_ID" ;;
+login) cat >/dev/null ;;
+push)
+	echo push >>"$PUSHES"
+	if [ -n "$RACE" ]; then echo "$RACE" >"$REGISTRY"; echo "tag invalid: the image tag already exists" >&2; exit 1; fi
+	echo "$PUSHED" >"$REGISTRY" ;;
+esac
+`)
+	cases := map[string]struct {
+		registry, loaded, race, expect string
+		wantErr                        string // a part of the error annotation
+		wantDigest, wantPushed         string
+		wantPushes                     int
+	}{
+		"new tag: pushed once":                       {loaded: built, wantDigest: pushed, wantPushed: "true", wantPushes: 1},
+		"tag already pushed: reused, nothing pushed": {registry: existing, loaded: built, wantDigest: existing, wantPushed: "false"},
+		"a concurrent run pushed the tag first":      {loaded: built, race: raced, wantDigest: raced, wantPushed: "false", wantPushes: 1},
+		"the archive holds another image":            {loaded: existing, wantErr: "::error::the archive holds image " + existing + ", the build job built " + built},
+		"promotion must keep the published digest":   {registry: existing, loaded: built, expect: pushed, wantErr: "::error::" + uri + ":tag is " + existing + ", not the promoted digest " + pushed},
+		"promotion that keeps the digest is fine":    {registry: pushed, loaded: built, expect: pushed, wantDigest: pushed, wantPushed: "false"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			registry := filepath.Join(dir, "registry")
+			if c.registry != "" {
+				require.NoError(t, os.WriteFile(registry, []byte(c.registry+"\n"), 0o600))
+			}
+			output, pushes := filepath.Join(dir, "output"), filepath.Join(dir, "pushes")
+			log, err := script(t, bin, "push-image.sh", []string{
+				"REGISTRY=" + registry, "LOADED_ID=" + c.loaded, "RACE=" + c.race, "PUSHED=" + pushed,
+				"EXPECT_DIGEST=" + c.expect, "PUSHES=" + pushes, "GITHUB_OUTPUT=" + output,
+			}, filepath.Join(dir, "image.tar"), uri, "tag", built)
+			if c.wantErr != "" {
+				require.Error(t, err, log)
+				assert.Contains(t, log, c.wantErr)
+				return
+			}
+			require.NoError(t, err, log)
+			got, err := os.ReadFile(output) //nolint:gosec // the test's own file
+			require.NoError(t, err)
+			assert.Equal(t, "digest="+c.wantDigest+"\npushed="+c.wantPushed+"\n", string(got))
+			n := 0
+			if raw, err := os.ReadFile(pushes); err == nil { //nolint:gosec // the test's own file
+				n = strings.Count(string(raw), "push")
+			}
+			assert.Equal(t, c.wantPushes, n, "docker push calls")
+		})
+	}
+}

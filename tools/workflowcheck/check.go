@@ -205,7 +205,10 @@ func (r *Repo) sessionSeconds(steps []step) (int, bool) {
 	seconds, found := 0, 0
 	for _, s := range steps {
 		var value string
-		if local, ok := r.Actions[s.Uses.Value]; ok {
+		local, isLocal := r.Actions[s.Uses.Value]
+		repo, _, _ := remote(s.Uses.Value)
+		switch {
+		case isLocal:
 			inner, innerAssumes := r.sessionSeconds(local.Runs.Steps)
 			if !innerAssumes {
 				continue
@@ -213,22 +216,23 @@ func (r *Repo) sessionSeconds(steps []step) (int, bool) {
 			value = strconv.Itoa(inner)
 			// An input passed on as role-duration-seconds: the caller's value, or the input's default.
 			for _, is := range local.Runs.Steps {
-				if repo, _, _ := remote(is.Uses.Value); repo == roleAssumer {
-					if m := inputRef.FindStringSubmatch(is.With[sessionInput].Value); m != nil {
-						if v, given := s.With[m[1]]; given {
-							value = v.Value
-						} else if d := local.Inputs[m[1]].Default; d.Kind != 0 {
-							value = d.Value
-						}
+				if innerRepo, _, _ := remote(is.Uses.Value); innerRepo != roleAssumer {
+					continue
+				}
+				if m := inputRef.FindStringSubmatch(is.With[sessionInput].Value); m != nil {
+					if v, given := s.With[m[1]]; given {
+						value = v.Value
+					} else if d := local.Inputs[m[1]].Default; d.Kind != 0 {
+						value = d.Value
 					}
 				}
 			}
-		} else if repo, _, _ := remote(s.Uses.Value); repo == roleAssumer {
+		case repo == roleAssumer:
 			value = strconv.Itoa(defaultSessionSeconds)
 			if v, given := s.With[sessionInput]; given {
 				value = v.Value
 			}
-		} else {
+		default:
 			continue
 		}
 		n, err := strconv.Atoi(value)
@@ -330,15 +334,18 @@ func (r *Repo) checkNames(w *workflow, id string) []string {
 		name = id
 	}
 	var names []string
-	if m := matrixRef.FindStringSubmatch(name); m != nil {
-		for _, v := range j.Strategy.Matrix[m[1]].Content {
-			names = append(names, strings.Replace(name, m[0], v.Value, 1))
+	ref := matrixRef.FindStringSubmatch(name)
+	values, hasMatrix := j.Strategy.Matrix[firstKey(j.Strategy.Matrix)]
+	switch {
+	case ref != nil:
+		for _, v := range j.Strategy.Matrix[ref[1]].Content {
+			names = append(names, strings.Replace(name, ref[0], v.Value, 1))
 		}
-	} else if values, ok := j.Strategy.Matrix[firstKey(j.Strategy.Matrix)]; ok {
+	case hasMatrix:
 		for _, v := range values.Content {
 			names = append(names, fmt.Sprintf("%s (%s)", name, v.Value))
 		}
-	} else {
+	default:
 		names = []string{name}
 	}
 	if j.Uses == "" {

@@ -161,14 +161,14 @@ func TestPreviewRule(t *testing.T) {
 		"Pulumi.prod.yaml\n":                   false,
 		"compute/alb.go\n":                     false,
 	} {
-		cmd := exec.Command("bash", filepath.Join(root, ".github", "scripts", "preview-rule.sh"))
+		cmd := exec.Command("bash", filepath.Join(root, ".github", "scripts", "preview-rule.sh")) //nolint:gosec // the repository's own script
 		cmd.Stdin = strings.NewReader(files)
 		out, err := cmd.CombinedOutput()
 		if pass {
-			assert.NoError(t, err, "%q: %s", files, out)
+			require.NoError(t, err, "%q: %s", files, out)
 			assert.Contains(t, string(out), "::notice title=pulumi preview not needed::")
 		} else {
-			assert.Error(t, err, "%q: %s", files, out)
+			require.Error(t, err, "%q: %s", files, out)
 			assert.Contains(t, string(out), "::error title=pulumi preview required::")
 		}
 	}

@@ -36,6 +36,7 @@ type Finding struct {
 	Message string
 }
 
+// String is the finding as one line: rule: file: where: message.
 func (f Finding) String() string {
 	return fmt.Sprintf("%s: %s: %s: %s", f.Rule, f.File, f.Where, f.Message)
 }

@@ -89,6 +89,8 @@ func (r *Repo) checkJob(w *workflow, id string, j *job) []Finding {
 		out = append(out, r.checkStep(w.file, sw, s, credentialed)...)
 	}
 
+	out = append(out, checkSubject(w.file, where, j)...)
+
 	if seconds, assumes := r.sessionSeconds(j.Steps); assumes {
 		switch {
 		case j.Timeout == 0:
@@ -98,6 +100,33 @@ func (r *Repo) checkJob(w *workflow, id string, j *job) []Finding {
 		}
 	}
 	return out
+}
+
+// The variables that hold the role ARNs (docs/ci.md, from zero): the deploy role of the job's
+// environment, and the stacks' preview roles.
+const (
+	deployRoleVar  = "vars.DEPLOY_ROLE_ARN"
+	previewRoleVar = "vars.PREVIEW_ROLE_ARN"
+)
+
+// checkSubject checks that a job's OIDC subject is one the role it assumes trusts: environment:<env>
+// for a deploy role, pull_request or the main branch (no environment) for a preview role.
+func checkSubject(file, where string, j *job) []Finding {
+	var deploy, preview bool
+	for _, s := range j.Steps {
+		for _, v := range s.With {
+			deploy = deploy || strings.Contains(v.Value, deployRoleVar)
+			preview = preview || strings.Contains(v.Value, previewRoleVar)
+		}
+	}
+	inEnvironment := j.Environment.Kind != 0
+	switch {
+	case deploy && !inEnvironment:
+		return []Finding{{"subject", file, where, "assumes " + deployRoleVar + " outside a GitHub environment: the deploy role trusts only the subject environment:<env>"}}
+	case preview && inEnvironment:
+		return []Finding{{"subject", file, where, "assumes a preview role inside a GitHub environment: its subject is then environment:<env>, which the preview role does not trust"}}
+	}
+	return nil
 }
 
 // checkStep checks one step of a job or composite action: its pin (when the job can assume a role),

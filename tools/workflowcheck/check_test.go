@@ -123,6 +123,14 @@ func TestPlantedDefects(t *testing.T) {
 			"          role-to-assume: ${{ matrix.stack == 'prod' && vars.PREVIEW_ROLE_ARN_PROD || vars.PREVIEW_ROLE_ARN_DEV }}\n          session-seconds: \"900\"\n",
 			Finding{"session", pr, "job preview", "timeout-minutes 30 does not end before the role session of 900 s"},
 		},
+		"deploy role outside its environment (no OIDC subject it trusts)": {
+			deploy, "    environment: prod # its required reviewers approve here, once, after reading plan (prod)\n", "",
+			Finding{"subject", deploy, "job prod", "assumes vars.DEPLOY_ROLE_ARN outside a GitHub environment: the deploy role trusts only the subject environment:<env>"},
+		},
+		"preview role inside an environment (a second approval, and an untrusted subject)": {
+			deploy, "    name: plan (prod)\n", "    name: plan (prod)\n    environment: prod\n",
+			Finding{"subject", deploy, "job plan-prod", "assumes a preview role inside a GitHub environment: its subject is then environment:<env>, which the preview role does not trust"},
+		},
 		"path filter on the pull_request trigger": {
 			pr, "    branches: [main]\n", "    branches: [main]\n    paths: ['**.go']\n",
 			Finding{"required", pr, `check "checks" (job checks)`, "the pull_request trigger has a path or branch filter: a pull request it filters out never reports this check"},

@@ -12,6 +12,9 @@
 //   - id-token:   `id-token: write` only in jobs that exchange the token (assume a role, get a Pulumi Cloud
 //     token, sign an attestation);
 //   - session:    a job that assumes a role has a timeout that ends before the role session does;
+//   - subject:    a job that assumes a deploy role runs in a GitHub environment (the role trusts only
+//     environment subjects) and one that assumes a preview role does not (it trusts only the
+//     pull-request and main-branch subjects);
 //   - hygiene:    `permissions: {}` at the top of every workflow, `persist-credentials: false` on checkout.
 //
 // The package's test runs the checks on this repository and on planted defects (testdata/).
@@ -30,7 +33,7 @@ import (
 
 // Finding is one broken rule.
 type Finding struct {
-	Rule    string // pin, input, required, injection, id-token, session, hygiene
+	Rule    string // pin, input, required, injection, id-token, session, subject, hygiene
 	File    string // path relative to the repository root
 	Where   string // job or step
 	Message string
@@ -82,6 +85,7 @@ type job struct {
 	With        map[string]yaml.Node `yaml:"with"`
 	Permissions yaml.Node            `yaml:"permissions"`
 	Timeout     int                  `yaml:"timeout-minutes"`
+	Environment yaml.Node            `yaml:"environment"`
 	Strategy    struct {
 		Matrix map[string]yaml.Node `yaml:"matrix"`
 	} `yaml:"strategy"`

@@ -190,7 +190,7 @@ func (r *Repo) checkPin(file, where string, s step) []Finding {
 		return []Finding{{"pin", file, where, fmt.Sprintf("%s@%s is not the vendored commit %s (%s): update tools/workflowcheck/actions.yml with the new version's inputs", repo, ref, vendored.Commit, vendored.Version)}}
 	}
 	m := versionComment.FindStringSubmatch(s.Uses.LineComment)
-	if m == nil || m[1] != vendored.Version {
+	if len(m) < 2 || m[1] != vendored.Version {
 		return []Finding{{"pin", file, where, fmt.Sprintf("%s@%s needs the comment \"# %s\" (found %q)", repo, ref, vendored.Version, s.Uses.LineComment)}}
 	}
 	return nil

@@ -49,7 +49,7 @@ func plantedCopy(t *testing.T, file, old, replacement string) string {
 				raw = []byte(strings.Replace(string(raw), old, replacement, 1))
 			}
 			require.NoError(t, os.MkdirAll(filepath.Join(dir, filepath.Dir(rel)), 0o750))
-			require.NoError(t, os.WriteFile(filepath.Join(dir, rel), raw, 0o600))
+			require.NoError(t, os.WriteFile(filepath.Join(dir, rel), raw, 0o600)) //nolint:gosec // rel is a path of this repository, under the test's own directory
 		}
 	}
 	return dir

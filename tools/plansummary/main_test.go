@@ -81,3 +81,18 @@ func TestTypeAndName(t *testing.T) {
 		assert.Equal(t, want, [2]string{typ, name}, urn)
 	}
 }
+
+// A plan file written by the real CLI (pulumi v3.276.0, `pulumi preview --save-plan` of a small program
+// with components "a" (protected) and "b" deployed, and "extra" added since): one create, the rest
+// unchanged, and nothing stateful lost.
+func TestPlanSummaryOfTheCLI(t *testing.T) {
+	f, err := os.Open(filepath.Join("testdata", "plan-cli-v3.276.0.json"))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = f.Close() })
+	s, err := Parse(f)
+	require.NoError(t, err)
+	require.Len(t, s.Entries, 1)
+	assert.Equal(t, Entry{URN: "urn:pulumi:dev::plantest::test:index:Comp::extra", Type: "test:index:Comp", Name: "extra", Change: Create}, s.Entries[0])
+	assert.Equal(t, 3, s.Unchanged)
+	assert.Empty(t, s.Losses())
+}

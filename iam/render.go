@@ -155,6 +155,10 @@ func PreviewStatements(s scope) []policy.Statement {
 				"StringLike":   {"kms:EncryptionContext:SecretARN": {secrets}},
 			},
 		}},
+		[]policy.Statement{{
+			// plan/preview jobs check that the image tag the merge would deploy exists.
+			Sid: "FindAppImage", Effect: policy.Allow, Action: []string{"ecr:DescribeImages"}, Resource: []string{s.repositoryARN()},
+		}},
 		stateStatements(s, false),
 		[]policy.Statement{{Sid: "DenyOtherSecretValues", Effect: policy.Deny, Action: actions("secretsmanager", "BatchGetSecretValue", "GetSecretValue"),
 			NotResource: []string{secrets}}},

@@ -70,6 +70,7 @@ const (
 	ExplicitDeny                 // a Deny statement applies
 )
 
+// String names the decision as IAM reports it.
 func (d Decision) String() string {
 	switch d {
 	case Allow:
@@ -97,7 +98,8 @@ func (r Result) Allowed() bool { return r.Decision == Allow }
 //  2. otherwise the request is allowed when
 //     - an identity policy allows it and the boundary (if any) allows it too; or
 //     - the resource policy allows it naming the role's ARN (or "*"), and the boundary allows it: within
-//     an account a permissions boundary limits what a resource policy grants to the role ARN; or
+//     an account a permissions boundary limits what a resource policy grants to the role ARN (a grant to
+//     "*" is treated the same way, an assumption: AWS documents the role ARN and the session ARN only); or
 //     - the resource policy allows it naming the role's session ARN, which no boundary limits;
 //  3. a Required resource policy (KMS key, role trust) must itself allow: identity policies grant access
 //     only where it allows the account principal;
@@ -271,17 +273,22 @@ func scan(pol Policy, r Request, ctx Context) (deny, allow string, err error) {
 
 // appliesTo reports whether the statement's action, resource and conditions match the request.
 func appliesTo(st Statement, r Request, ctx Context) (bool, error) {
+	action := strings.ToLower(r.Action)
 	matchAction := func(patterns []string) bool {
-		return slices.ContainsFunc(patterns, func(p string) bool { return MatchAction(p, r.Action) })
+		return slices.ContainsFunc(patterns, func(p string) bool { return Glob(p, action) })
 	}
 	matchResource := func(patterns []string) bool {
 		return slices.ContainsFunc(patterns, func(p string) bool { return MatchARN(p, r.Resource) })
 	}
+	if st.lowerAction == nil && st.lowerNotAction == nil {
+		// A Statement built by hand rather than by Parse.
+		st.lowerAction, st.lowerNotAction = lower(st.Action), lower(st.NotAction)
+	}
 	if st.NotAction != nil {
-		if matchAction(st.NotAction) {
+		if matchAction(st.lowerNotAction) {
 			return false, nil
 		}
-	} else if !matchAction(st.Action) {
+	} else if !matchAction(st.lowerAction) {
 		return false, nil
 	}
 	switch {

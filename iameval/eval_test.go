@@ -372,3 +372,22 @@ func TestManagedPolicies(t *testing.T) {
 		t.Error("a policy that is not vendored must be an error")
 	}
 }
+
+func TestTrustPolicies(t *testing.T) {
+	trust := &ResourcePolicy{Required: true, Policy: policy("trust", `{"Effect":"Allow","Principal":{"Service":"vpc-flow-logs.amazonaws.com"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:SourceAccount":"111122223333"},"ArnLike":{"aws:SourceArn":"arn:aws:ec2:us-east-1:111122223333:vpc-flow-log/*"}}}`)}
+	flowLogs := Principal{Service: "vpc-flow-logs.amazonaws.com"}
+	ok := Context{"aws:SourceAccount": {"111122223333"}, "aws:SourceArn": {"arn:aws:ec2:us-east-1:111122223333:vpc-flow-log/fl-1"}}
+	confused := Context{"aws:SourceAccount": {"999988887777"}, "aws:SourceArn": {"arn:aws:ec2:us-east-1:999988887777:vpc-flow-log/fl-1"}}
+	if got := MustEvaluate(Request{Principal: flowLogs, Action: "sts:AssumeRole", Resource: roleARN, Context: ok, ResourcePolicy: trust}); !got.Allowed() {
+		t.Errorf("the trusted service of this account assumes the role: %s", got.Reason)
+	}
+	if got := MustEvaluate(Request{Principal: flowLogs, Action: "sts:AssumeRole", Resource: roleARN, Context: confused, ResourcePolicy: trust}); got.Allowed() {
+		t.Error("the confused deputy (another account's flow log) must not assume the role")
+	}
+	// A role of the account whose identity policy allows sts:AssumeRole is still refused: the trust
+	// policy names neither it nor the account.
+	assumer := role(nil, policy("p", `{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}`))
+	if got := MustEvaluate(Request{Principal: assumer, Action: "sts:AssumeRole", Resource: roleARN, ResourcePolicy: trust}); got.Allowed() {
+		t.Error("a trust policy that does not name the account must refuse its roles")
+	}
+}

@@ -3,6 +3,7 @@ package iameval
 import (
 	"embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"sort"
@@ -67,8 +68,11 @@ func Managed(arn string) (ManagedPolicy, error) {
 			return mp, nil
 		}
 	}
-	return ManagedPolicy{}, fmt.Errorf("AWS managed policy %s is not vendored under iameval/managed", arn)
+	return ManagedPolicy{}, fmt.Errorf("AWS managed policy %s: %w", arn, ErrNotVendored)
 }
+
+// ErrNotVendored is the error of Managed for an AWS managed policy that is not vendored.
+var ErrNotVendored = errors.New("not vendored under iameval/managed")
 
 // managedPath returns the part of an AWS managed policy ARN after "iam::aws:policy/", or "".
 func managedPath(arn string) string {

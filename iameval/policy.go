@@ -29,6 +29,9 @@ type Statement struct {
 	NotResource  []string
 	HasResource  bool
 	Condition    []Condition
+
+	// lowerAction and lowerNotAction are Action and NotAction in lower case, for matching.
+	lowerAction, lowerNotAction []string
 }
 
 // Principals are the principals a resource-policy statement names: "*" (Any), or identifiers by kind
@@ -154,11 +157,12 @@ func parseStatement(data []byte) (Statement, error) {
 		return st, fmt.Errorf("has both Resource and NotResource")
 	}
 	st.HasResource = rs.Resource != nil || rs.NotResource != nil
+	st.lowerAction, st.lowerNotAction = lower(st.Action), lower(st.NotAction)
 	if st.Principal, err = parsePrincipals(rs.Principal); err != nil {
-		return st, fmt.Errorf("Principal: %w", err)
+		return st, fmt.Errorf("element Principal: %w", err)
 	}
 	if st.NotPrincipal, err = parsePrincipals(rs.NotPrincipal); err != nil {
-		return st, fmt.Errorf("NotPrincipal: %w", err)
+		return st, fmt.Errorf("element NotPrincipal: %w", err)
 	}
 	if st.Principal != nil && st.NotPrincipal != nil {
 		return st, fmt.Errorf("has both Principal and NotPrincipal")
@@ -180,10 +184,10 @@ func parseStatement(data []byte) (Statement, error) {
 		for _, key := range keys {
 			values, err := conditionValues(rs.Condition[op][key])
 			if err != nil {
-				return st, fmt.Errorf("Condition %s %s: %w", op, key, err)
+				return st, fmt.Errorf("condition %s %s: %w", op, key, err)
 			}
 			if err := noVariables(values); err != nil {
-				return st, fmt.Errorf("Condition %s %s: %w", op, key, err)
+				return st, fmt.Errorf("condition %s %s: %w", op, key, err)
 			}
 			st.Condition = append(st.Condition, Condition{Operator: op, Key: key, Values: values})
 		}
@@ -277,4 +281,15 @@ func noVariables(values []string) error {
 		}
 	}
 	return nil
+}
+
+func lower(values []string) []string {
+	if values == nil {
+		return nil
+	}
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = strings.ToLower(v)
+	}
+	return out
 }

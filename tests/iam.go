@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -28,6 +29,9 @@ type Role struct {
 	Principal iameval.Principal
 	// Trust is the role's trust policy (a Required resource policy of sts:AssumeRole on the role).
 	Trust iameval.Policy
+	// Incomplete says why the role's permissions could not all be assembled (an attached AWS managed
+	// policy that iameval does not vendor); Can refuses to evaluate such a role.
+	Incomplete error
 }
 
 // TrustedService reports whether the role's trust policy names the service principal (e.g.
@@ -55,8 +59,9 @@ type IAMAccount struct {
 }
 
 // NewIAMAccount assembles the IAM view of the inventories (e.g. Mocks.All() of a dev and a prod run with
-// the same mock account). It fails on a policy it cannot parse, on a policy of a role the inventories do
-// not hold, and on an attached AWS managed policy that iameval does not vendor.
+// the same mock account). It fails on a policy it cannot parse and on a policy of a role the inventories
+// do not hold. A role with an attached AWS managed policy that iameval does not vendor is Incomplete:
+// evaluating it is an error, evaluating the other roles is not.
 func NewIAMAccount(inventories ...[]*Resource) (*IAMAccount, error) {
 	var all []*Resource
 	for _, inv := range inventories {
@@ -103,10 +108,14 @@ func NewIAMAccount(inventories ...[]*Resource) (*IAMAccount, error) {
 				return nil, err
 			}
 			p, err := attachedPolicy(r.String("policyArn"), managed)
-			if err != nil {
+			switch {
+			case errors.Is(err, iameval.ErrNotVendored):
+				role.Incomplete = fmt.Errorf("%s: %w", r.Describe(), err)
+			case err != nil:
 				return nil, fmt.Errorf("%s: %w", r.Describe(), err)
+			default:
+				role.Principal.Identity = append(role.Principal.Identity, p)
 			}
-			role.Principal.Identity = append(role.Principal.Identity, p)
 		}
 	}
 	if err := a.addResourcePolicies(all); err != nil {
@@ -148,10 +157,14 @@ func newRole(r *Resource, managed map[string]*Resource) (*Role, error) {
 	}
 	for _, policyARN := range r.Strings("managedPolicyArns") {
 		p, err := attachedPolicy(policyARN, managed)
-		if err != nil {
+		switch {
+		case errors.Is(err, iameval.ErrNotVendored):
+			role.Incomplete = fmt.Errorf("%s: %w", r.Describe(), err)
+		case err != nil:
 			return nil, fmt.Errorf("%s: %w", r.Describe(), err)
+		default:
+			role.Principal.Identity = append(role.Principal.Identity, p)
 		}
-		role.Principal.Identity = append(role.Principal.Identity, p)
 	}
 	return role, nil
 }
@@ -266,6 +279,9 @@ type Request struct {
 // aws:SecureTransport "true" (every SDK call uses TLS) and aws:RequestedRegion the mock region, unless
 // the request sets them.
 func (a *IAMAccount) Can(role *Role, req Request) (iameval.Result, error) {
+	if role.Incomplete != nil {
+		return iameval.Result{}, fmt.Errorf("role %s cannot be evaluated: %w", role.Name, role.Incomplete)
+	}
 	ctx := iameval.Context{"aws:SecureTransport": {"true"}, "aws:RequestedRegion": {Region}}
 	for k, v := range req.Context {
 		for dk := range ctx {

@@ -59,14 +59,23 @@ func TestNewIAMAccountAssemblesRoles(t *testing.T) {
 func TestNewIAMAccountRejectsWhatItCannotAssemble(t *testing.T) {
 	cases := map[string][]*Resource{
 		"policy of an unknown role": {{Type: typeRolePolicy, Name: "p", In: map[string]any{"role": "ghost", "policy": `{"Version":"2012-10-17","Statement":[]}`}}},
-		"unvendored managed policy": {
-			{Type: typeRole, Name: "r", In: map[string]any{"assumeRolePolicy": `{"Version":"2012-10-17","Statement":[]}`}, Out: map[string]any{"name": "r", "arn": "arn:aws:iam::1:role/r"}},
-			{Type: typeAttachment, Name: "a", In: map[string]any{"role": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}},
-		},
 	}
 	for name, inv := range cases {
 		if _, err := NewIAMAccount(inv); err == nil {
 			t.Errorf("%s: NewIAMAccount accepted it", name)
 		}
+	}
+}
+
+func TestRoleWithAnUnvendoredManagedPolicyCannotBeEvaluated(t *testing.T) {
+	a, err := NewIAMAccount([]*Resource{
+		{Type: typeRole, Name: "r", In: map[string]any{"assumeRolePolicy": `{"Version":"2012-10-17","Statement":[]}`}, Out: map[string]any{"name": "r", "arn": "arn:aws:iam::1:role/r"}},
+		{Type: typeAttachment, Name: "a", In: map[string]any{"role": "r", "policyArn": "arn:aws:iam::aws:policy/AdministratorAccess"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Can(a.Roles[0], Request{Action: "s3:GetObject", Resource: "*"}); err == nil {
+		t.Error("a role missing an attached policy must not be evaluated")
 	}
 }

@@ -256,3 +256,29 @@ func TestCIRolesCannotLoosenTheirOwnLimits(t *testing.T) {
 	}
 	t.Logf("PROOF %d self-loosening calls denied", checked)
 }
+
+// The bootstrap project's shared resources carry Environment=bootstrap: each CI role still uses its own
+// stack's secrets-provider key and the app repository, and not the other stack's key.
+func TestCIRolesUseTheirBootstrapResources(t *testing.T) {
+	a := proofAccount(t)
+	shared := iameval.Context{"aws:ResourceTag/Environment": {iam.SharedEnvironment}}
+	for _, stack := range []string{"dev", "prod"} {
+		other := map[string]string{"dev": "prod", "prod": "dev"}[stack]
+		repository := "arn:aws:ecr:us-east-1:123456789012:repository/8byte-" + stack + "-app"
+		for roleName, calls := range map[string][][2]string{
+			"8byte-" + stack + "-github-preview": {{"kms:Decrypt", proofKey(stack)}, {"ecr:DescribeImages", repository}},
+			"8byte-" + stack + "-github-deploy": {{"kms:Decrypt", proofKey(stack)}, {"kms:Encrypt", proofKey(stack)}, {"kms:GenerateDataKey", proofKey(stack)},
+				{"ecr:PutImage", repository}, {"ecr:InitiateLayerUpload", repository}},
+		} {
+			ci := role(t, a, roleName)
+			for _, c := range calls {
+				res, err := can(a, ci, tests.Request{Action: c[0], Resource: c[1], Context: shared})
+				require.NoError(t, err)
+				assert.True(t, res.Allowed(), "%s cannot %s %s (%s)", roleName, c[0], c[1], res.Reason)
+			}
+			res, err := can(a, ci, tests.Request{Action: "kms:Decrypt", Resource: proofKey(other), Context: shared})
+			require.NoError(t, err)
+			assert.False(t, res.Allowed(), "%s decrypts with %s's secrets-provider key", roleName, other)
+		}
+	}
+}

@@ -158,7 +158,7 @@ func TestBoundaryDeniesEscalation(t *testing.T) {
 			"iam:UpdateAssumeRolePolicy"}, Resource: []string{"arn:aws:iam::123456789012:role/8byte-prod-github-*"}},
 		{Sid: "DenyOtherEnvironments", Effect: "Deny", Action: []string{"autoscaling:*", "cloudtrail:*", "cloudwatch:*", "ec2:*", "ecr:*",
 			"elasticloadbalancing:*", "iam:*", "kms:*", "logs:*", "rds:*", "secretsmanager:*", "sns:*", "wafv2:*"}, Resource: []string{"*"},
-			Condition: policy.Conditions{"StringNotEquals": {"aws:ResourceTag/Environment": {"prod"}}, "Null": {"aws:ResourceTag/Environment": {"false"}}}},
+			Condition: policy.Conditions{"StringNotEquals": {"aws:ResourceTag/Environment": {"prod", "bootstrap"}}, "Null": {"aws:ResourceTag/Environment": {"false"}}}},
 		{Sid: "NoRoleChaining", Effect: "Deny", Action: []string{"sts:AssumeRole"}, Resource: []string{"*"}},
 	}, denies)
 	// The pattern matches the boundary's own (generated) name, and the other stack's boundary does not.

@@ -117,11 +117,16 @@ func isolationGuards(s scope) []policy.Statement {
 			Effect:    policy.Deny,
 			Action:    taggedServices,
 			Resource:  []string{"*"},
-			Condition: policy.Conditions{"StringNotEquals": {resourceTagKey: {s.environment}}, "Null": {resourceTagKey: {"false"}}},
+			Condition: policy.Conditions{"StringNotEquals": {resourceTagKey: {s.environment, SharedEnvironment}}, "Null": {resourceTagKey: {"false"}}},
 		},
 		{Sid: "NoRoleChaining", Effect: policy.Deny, Action: []string{"sts:AssumeRole"}, Resource: []string{"*"}},
 	}
 }
+
+// SharedEnvironment is the Environment tag of the account's shared resources, which the bootstrap
+// project creates for every stack (state bucket, Pulumi secrets keys, OIDC provider, image repository):
+// the identity policies name the ones a stack's roles may use, exactly.
+const SharedEnvironment = "bootstrap"
 
 // taggedServices are the services of the stack whose resources carry the Environment tag.
 var taggedServices = []string{"autoscaling:*", "cloudtrail:*", "cloudwatch:*", "ec2:*", "ecr:*", "elasticloadbalancing:*",

@@ -221,7 +221,7 @@ func (t *PriceTable) Estimate(env settings.Environment, resources []Resource) Es
 	counted("aws:ecr/repository:Repository", "ECR repositories (1 GB each, assumed)", "ecrGBMonth")
 
 	if groups := of("aws:cloudwatch/logGroup:LogGroup"); len(groups) > 0 {
-		tier := tierOfMost(groups)
+		tier := observabilityTier
 		e.add(tier, "CloudWatch Logs ingestion", "logsIngestGB", "", u.LogsGB, fmt.Sprintf("%g GB a month into %d log groups (assumed)", u.LogsGB, len(groups)))
 		months := 0.0
 		for _, g := range groups {
@@ -232,7 +232,7 @@ func (t *PriceTable) Estimate(env settings.Environment, resources []Resource) Es
 			fmt.Sprintf("steady state: a month's logs × %.1f months of average retention (at most 12 counted)", months))
 	}
 	if len(of("aws:autoscaling/group:Group")) > 0 {
-		e.add(tierOfMost(of("aws:autoscaling/group:Group")), "CloudWatch agent metrics", "metricMonth", "", u.AgentMetrics, fmt.Sprintf("%g metrics (assumed)", u.AgentMetrics))
+		e.add(observabilityTier, "CloudWatch agent metrics", "metricMonth", "", u.AgentMetrics, fmt.Sprintf("%g metrics (assumed)", u.AgentMetrics))
 	}
 	for _, acl := range of("aws:wafv2/webAcl:WebAcl") {
 		rules := len(list(acl.Inputs["rules"]))
@@ -241,7 +241,7 @@ func (t *PriceTable) Estimate(env settings.Environment, resources []Resource) Es
 		e.add(acl.Tier, "WAF requests", "wafMillionRequests", "", u.RequestsMillions, fmt.Sprintf("%g million requests a month (assumed)", u.RequestsMillions))
 	}
 	if buckets := of("aws:s3/bucketV2:BucketV2"); len(buckets) > 0 {
-		e.add(tierOfMost(buckets), "S3 storage", "s3GBMonth", "", u.S3GB, fmt.Sprintf("%g GB in %d buckets (assumed)", u.S3GB, len(buckets)))
+		e.add(observabilityTier, "S3 storage (logs)", "s3GBMonth", "", u.S3GB, fmt.Sprintf("%g GB in %d buckets (assumed)", u.S3GB, len(buckets)))
 	}
 
 	est := Estimate{Region: t.Region, Currency: t.Currency, Read: t.Read, Profile: profile, Lines: e.lines}
@@ -253,18 +253,9 @@ func (t *PriceTable) Estimate(env settings.Environment, resources []Resource) Es
 	return est
 }
 
-// tierOfMost returns the tier most of rs belong to (ties: the first in order).
-func tierOfMost(rs []Resource) string {
-	count := map[string]int{}
-	best := rs[0].Tier
-	for _, r := range rs {
-		count[r.Tier]++
-		if count[r.Tier] > count[best] {
-			best = r.Tier
-		}
-	}
-	return best
-}
+// observabilityTier holds the lines of usage shared by every tier: log ingestion and storage, the
+// agent's metrics, the log buckets' storage (every bucket of the stack holds logs).
+const observabilityTier = "observability"
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/8byte/infra/controls"
@@ -94,7 +95,7 @@ func CostMarkdown(e Estimate) string {
 	b.WriteString("file, stated per line. No free tier, credits or taxes.\n\n")
 	b.WriteString("| tier | line | quantity | unit price | assumption | per month |\n| --- | --- | --- | --- | --- | ---: |\n")
 	for _, l := range e.Lines {
-		price := fmt.Sprintf("%s / %s", money(l.Price, e.Currency), l.Unit)
+		price := fmt.Sprintf("%s / %s", unitPrice(l.Price, e.Currency), l.Unit)
 		if l.Missing != "" {
 			price = "**" + l.Missing + "**"
 		}
@@ -116,6 +117,15 @@ func money(v float64, currency string) string {
 		return fmt.Sprintf("$%.2f", v)
 	}
 	return fmt.Sprintf("%.2f %s", v, currency)
+}
+
+// unitPrice formats a price with all its digits ($0.0225).
+func unitPrice(v float64, currency string) string {
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	if currency == "USD" {
+		return "$" + s
+	}
+	return s + " " + currency
 }
 
 // trim formats a quantity without trailing zeros.

@@ -134,3 +134,29 @@ func trim(v float64) string {
 	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
 	return s
 }
+
+// CostSummary renders the monthly estimate of several stacks side by side, per tier and in total (the
+// README's table).
+func CostSummary(estimates map[string]Estimate) string {
+	stacks := sortedKeys(estimates)
+	tiers := map[string]bool{}
+	for _, e := range estimates {
+		for tier := range e.ByTier() {
+			tiers[tier] = true
+		}
+	}
+	var b strings.Builder
+	b.WriteString("| tier | " + strings.Join(stacks, " | ") + " |\n| --- |" + strings.Repeat(" ---: |", len(stacks)) + "\n")
+	row := func(label string, value func(Estimate) float64) {
+		cells := make([]string, len(stacks))
+		for i, s := range stacks {
+			cells[i] = money(value(estimates[s]), estimates[s].Currency)
+		}
+		fmt.Fprintf(&b, "| %s | %s |\n", label, strings.Join(cells, " | "))
+	}
+	for _, tier := range sortedKeys(tiers) {
+		row(tier, func(e Estimate) float64 { return roundCents(e.ByTier()[tier]) })
+	}
+	row("**total**", func(e Estimate) float64 { return e.Total })
+	return b.String()
+}

@@ -1,6 +1,7 @@
 package report
 
 import (
+	// embed compiles prices.yaml into the report.
 	_ "embed"
 	"fmt"
 	"math"

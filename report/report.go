@@ -152,17 +152,6 @@ func (r *Report) Tiers() []string {
 	return tiers
 }
 
-// OfType returns the report's resources of typ.
-func (r *Report) OfType(typ string) []Resource {
-	var out []Resource
-	for _, res := range r.Resources {
-		if res.Type == typ {
-			out = append(out, res)
-		}
-	}
-	return out
-}
-
 // shortType turns "aws:ec2/securityGroup:SecurityGroup" into "ec2 SecurityGroup" and
 // "8byte:secure:Bucket" into "8byte secure Bucket", as the control matrix names types.
 func shortType(t string) string {

@@ -82,9 +82,7 @@ func reportOf(ctx context.Context, dir, stack string) (*report.Report, error) {
 	}
 	defer func() { _ = os.RemoveAll(tmp) }()
 	binary := filepath.Join(tmp, "program")
-	// -trimpath: the base commit, built in another directory, reuses the build cache of every package
-	// it has unchanged.
-	if err := command(ctx, dir, nil, "go", "build", "-trimpath", "-o", binary, "."); err != nil {
+	if err := command(ctx, dir, nil, "go", "build", "-o", binary, "."); err != nil {
 		return nil, fmt.Errorf("building the program in %s: %w", dir, err)
 	}
 	config, _, err := report.StackConfig(dir, stack)

@@ -32,7 +32,7 @@ func stackInventory(t testing.TB, env settings.Environment) *controls.Stack {
 	if s, ok := inventories[env]; ok {
 		return s
 	}
-	mocks, _, err := runStack(t, string(env), stackConfig(t, string(env)))
+	mocks, _, err := runStack(t, env.Name, stackConfig(t, env.Name))
 	require.NoError(t, err)
 	inventories[env] = &controls.Stack{Env: env, Resources: mocks.All()}
 	return inventories[env]
@@ -40,7 +40,7 @@ func stackInventory(t testing.TB, env settings.Environment) *controls.Stack {
 
 func TestControlMatrix(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			for _, r := range controls.Evaluate(stackInventory(t, env), controls.All(), controls.Exceptions) {
 				assert.NotEqual(t, controls.Fail, r.Status, "%s %s fails: %v", r.Control.ID, r.Control.Title, r.Findings)
 			}
@@ -53,7 +53,7 @@ func TestEveryExceptionIsNeeded(t *testing.T) {
 	for _, env := range settings.Environments {
 		stack := stackInventory(t, env)
 		for _, ex := range controls.Exceptions {
-			if ex.Env != "" && ex.Env != env {
+			if ex.Env != (settings.Environment{}) && ex.Env != env {
 				continue
 			}
 			i := slices.IndexFunc(controls.All(), func(c *controls.Control) bool { return c.ID == ex.Control })
@@ -95,8 +95,8 @@ func TestEveryControlCanFail(t *testing.T) {
 func TestControlMatrixDocument(t *testing.T) {
 	envs := []string{"dev", "prod"}
 	results := map[string][]controls.Result{}
-	for _, env := range envs {
-		results[env] = controls.Evaluate(stackInventory(t, settings.Environment(env)), controls.All(), controls.Exceptions)
+	for _, env := range settings.Environments {
+		results[env.Name] = controls.Evaluate(stackInventory(t, env), controls.All(), controls.Exceptions)
 	}
 	want := controls.Markdown(envs, results)
 	if *update {

@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/8byte/infra/settings"
 	"github.com/8byte/infra/tests"
 )
 
@@ -58,7 +57,7 @@ func TestEveryResourceBelongsToATierComponent(t *testing.T) {
 			if strings.Contains(r.Parent, "::pulumi:pulumi:Stack::") {
 				assert.False(t, r.Custom, "%s sits at the stack root instead of inside a tier component", r.Describe())
 				assert.True(t, strings.HasPrefix(r.Type, "8byte:"), "%s: root components are ours", r.Describe())
-				assert.Equal(t, settings.Prefix(settings.Environment(stack)), r.Name)
+				assert.Equal(t, "8byte-"+stack, r.Name)
 			}
 		}
 	}

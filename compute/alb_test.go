@@ -70,7 +70,7 @@ func TestELBLogDeliveryPrincipal(t *testing.T) {
 
 func TestLoadBalancer(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runCompute(t, env, nil)
 			alb := only(t, mocks, typeLB)
 			assert.Equal(t, settings.Prefix(env)+"-alb", alb.Name)

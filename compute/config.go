@@ -197,7 +197,7 @@ func (c Config) validateImageTag(env settings.Environment) error {
 	case c.ImageTag == "":
 		return settings.Invalid("compute.imageTag", c.ImageTag, "must name the image tag to run")
 	case c.ImageTag == "latest":
-		return settings.Invalid("compute.imageTag", c.ImageTag, "tags are immutable and name one build; use the build's tag (the git SHA), not latest")
+		return settings.Invalid("compute.imageTag", c.ImageTag, "tags are immutable and name one build; use the build's tag (CI uses the tree hash of app/), not latest")
 	case !imageTag.MatchString(c.ImageTag):
 		return settings.Invalid("compute.imageTag", c.ImageTag, "must be a Docker tag: letters, digits, _ . - (not first), at most 128 characters")
 	}

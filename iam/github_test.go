@@ -20,29 +20,22 @@ func TestGitHubRolesAreOffByDefault(t *testing.T) {
 	}
 }
 
-func TestCreatedOidcProvider(t *testing.T) {
+func TestNoStackCreatesTheOidcProvider(t *testing.T) {
 	mocks, c := runIAM(t, settings.Prod, gitHub)
-	providers := mocks.OfType(typeOIDC)
-	require.Len(t, providers, 1)
-	p := providers[0]
-	assert.Equal(t, "8byte-prod-github-oidc", p.Name)
-	assert.Equal(t, "https://token.actions.githubusercontent.com", p.String("url"))
-	assert.Equal(t, []string{"sts.amazonaws.com"}, p.Strings("clientIdLists"))
-	assert.Nil(t, p.Get("thumbprintLists"), "AWS trusts GitHub's certificate itself")
-	assert.True(t, p.RetainOnDelete, "the account's provider outlives this stack")
+	assert.Empty(t, mocks.OfType(typeOIDC), "the account's provider is the bootstrap project's")
 	assert.Equal(t, testProviderARN, tests.AwaitString(t, c.OidcProviderArn))
 }
 
 func TestGitHubRoleTrust(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, c := runIAM(t, env, gitHub)
 			pre := settings.Prefix(env)
 			boundary := find(t, mocks, typePolicy, pre+"-boundary").Out["arn"]
 			for role, subjects := range map[string][]string{
 				// drift.yml runs on main (schedule, workflow_dispatch) in no GitHub environment.
 				"github-preview": {"repo:8byte/infra:pull_request", "repo:8byte/infra:ref:refs/heads/main"},
-				"github-deploy":  {"repo:8byte/infra:environment:" + string(env)},
+				"github-deploy":  {"repo:8byte/infra:environment:" + env.Name},
 			} {
 				r := find(t, mocks, typeRole, pre+"-"+role)
 				assert.Equal(t, boundary, r.String("permissionsBoundary"), role)
@@ -112,7 +105,7 @@ func TestPreviewRole(t *testing.T) {
 
 func TestPreviewWithoutStateBucketDeniesEveryDecryptionThroughServices(t *testing.T) {
 	mocks, _ := runIAM(t, settings.Dev, func(a *Args) {
-		a.Config = Config{Enabled: true, Repository: "8byte/infra", CreateOidcProvider: true}
+		a.Config = Config{Enabled: true, Repository: "8byte/infra", OidcProviderArn: testProviderARN}
 	})
 	guard := document(t, find(t, mocks, typeRolePolicy, "8byte-dev-github-preview-guard"), "policy")
 	require.Len(t, guard.Statement, 3, "only the denials")
@@ -225,7 +218,7 @@ func TestDeployRoleCanPushTheAppImage(t *testing.T) {
 	calls := []string{"ecr:DescribeImages", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
 		"ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage"}
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runIAM(t, env, gitHub)
 			p := settings.Prefix(env)
 			boundary := document(t, find(t, mocks, typePolicy, p+"-boundary"), "policy")

@@ -46,7 +46,7 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	account, err := lookupAccount(ctx)
+	account, err := settings.LookupAccount(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -187,24 +187,6 @@ func readDefaultTags(ctx *pulumi.Context) (map[string]string, error) {
 		return nil, fmt.Errorf("config aws:defaultTags: %w", err)
 	}
 	return defaultTags.Tags, nil
-}
-
-// lookupAccount asks AWS once, with plain invokes, which partition, region and account the stack deploys
-// to, so that every tier builds ARNs from known values (and previews show whole policies).
-func lookupAccount(ctx *pulumi.Context) (settings.Account, error) {
-	identity, err := aws.GetCallerIdentity(ctx, nil)
-	if err != nil {
-		return settings.Account{}, fmt.Errorf("looking up the AWS account: %w", err)
-	}
-	partition, err := aws.GetPartition(ctx, nil)
-	if err != nil {
-		return settings.Account{}, fmt.Errorf("looking up the AWS partition: %w", err)
-	}
-	region, err := aws.GetRegion(ctx, nil)
-	if err != nil {
-		return settings.Account{}, fmt.Errorf("looking up the AWS region (set aws:region): %w", err)
-	}
-	return settings.Account{ID: identity.AccountId, Partition: partition.Partition, Region: region.Name, DNSSuffix: partition.DnsSuffix}, nil
 }
 
 // availabilityZones returns the configured zones, checked against the region's, or the region's first

@@ -112,7 +112,7 @@ func TestUserDataRunsTheImageHardened(t *testing.T) {
 			assert.Equal(t, map[string]string{
 				"APP_ENV":                  env.String(),
 				"APP_PORT":                 "8000",
-				"APP_VERSION":              tag,
+				"APP_VERSION":              testProdImageTag,
 				"AWS_REGION":               "us-east-1",
 				"DB_CONNECTION_SECRET_ARN": testSecret,
 				"METRICS_NAMESPACE":        "8byte/" + env.String(),

@@ -27,6 +27,7 @@ func TestAccessLogBucketLetsTheRegionsELBDeliver(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			mocks, _ := runCompute(t, settings.Dev, func(_ *pulumi.Context, a *Args) error {
 				a.Account.Region = tc.region
+				a.Config.RepositoryURL = "123456789012.dkr.ecr." + tc.region + ".amazonaws.com/8byte-app"
 				return nil
 			})
 			assert.Equal(t, tc.invokes, mocks.Invokes())

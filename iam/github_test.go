@@ -49,7 +49,6 @@ func TestGitHubRoleTrust(t *testing.T) {
 						"token.actions.githubusercontent.com:sub": subjects,
 					}},
 				}}, document(t, r, "assumeRolePolicy").Statement, role)
-				assert.True(t, mocks.DependsOn(r, mocks.OfType(typeOIDC)[0]), "%s is created after the provider", role)
 			}
 			assert.Equal(t, find(t, mocks, typeRole, pre+"-github-preview").Out["arn"], tests.AwaitString(t, c.PreviewRoleArn))
 			assert.Equal(t, find(t, mocks, typeRole, pre+"-github-deploy").Out["arn"], tests.AwaitString(t, c.DeployRoleArn))
@@ -74,7 +73,7 @@ func TestExistingOidcProvider(t *testing.T) {
 	assert.Equal(t, policy.Principal{"Federated": {existing}}, trust.Statement[0].Principal)
 	deploy := document(t, find(t, mocks, typeRolePolicy, "8byte-dev-github-deploy-permissions"), "policy")
 	for _, st := range deploy.Statement {
-		assert.NotEqual(t, "MaintainGitHubProvider", st.Sid, "another stack owns the provider")
+		assert.NotEqual(t, "MaintainGitHubProvider", st.Sid, "the bootstrap project owns the provider")
 		assert.NotContains(t, []string{"ListState", "AccessState", "UseSecretsProvider"}, st.Sid, "no backend configured")
 	}
 }
@@ -200,9 +199,6 @@ func TestDeployPolicy(t *testing.T) {
 			Resource: []string{iamARN("role/aws-service-role/*")},
 			Condition: policy.Conditions{"StringEquals": {"iam:AWSServiceName": {"autoscaling.amazonaws.com",
 				"elasticloadbalancing.amazonaws.com", "rds.amazonaws.com"}}}},
-		{Sid: "MaintainGitHubProvider", Effect: "Allow", Action: []string{"iam:AddClientIDToOpenIDConnectProvider",
-			"iam:RemoveClientIDFromOpenIDConnectProvider", "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider",
-			"iam:UpdateOpenIDConnectProviderThumbprint"}, Resource: []string{testProviderARN}},
 		{Sid: "ListState", Effect: "Allow", Action: []string{"s3:GetBucketLocation", "s3:ListBucket"}, Resource: []string{"arn:aws:s3:::8byte-pulumi-state"}},
 		{Sid: "AccessState", Effect: "Allow", Action: []string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"},
 			Resource: []string{"arn:aws:s3:::8byte-pulumi-state/*"}},
@@ -239,5 +235,22 @@ func TestDeployRoleCanPushTheAppImage(t *testing.T) {
 			assert.True(t, allowed("ecr:GetAuthorizationToken", "*"))
 			assert.Contains(t, WildcardResourceActions, "ecr:GetAuthorizationToken")
 		})
+	}
+}
+
+func TestStateKeyIsUsedThroughS3Only(t *testing.T) {
+	const stateKey = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d" //nolint:gosec // G101: a key ARN, not a credential
+	mocks, _ := runIAM(t, settings.Dev, func(a *Args) {
+		a.Config = Config{Enabled: true, Repository: "acme/shop", OidcProviderArn: testProviderARN, StateBucket: "8byte-bootstrap-state", StateKeyArn: stateKey}
+	})
+	want := func(actions ...string) policy.Statement {
+		return policy.Statement{Sid: "UseStateKeyThroughS3", Effect: "Allow", Action: actions, Resource: []string{stateKey},
+			Condition: policy.Conditions{"StringEquals": {"kms:ViaService": {"s3.us-east-1.amazonaws.com"}}}}
+	}
+	for role, st := range map[string]policy.Statement{
+		"8byte-dev-github-deploy-permissions": want("kms:Decrypt", "kms:GenerateDataKey"),
+		"8byte-dev-github-preview-guard":      want("kms:Decrypt"),
+	} {
+		assert.Contains(t, document(t, find(t, mocks, typeRolePolicy, role), "policy").Statement, st, role)
 	}
 }

@@ -88,7 +88,7 @@ func TestEveryChildIsParentedByTheComponent(t *testing.T) {
 			count++
 		}
 	}
-	assert.Equal(t, 13, count)
+	assert.Equal(t, 12, count)
 }
 
 func TestWhatEachEnvironmentCreates(t *testing.T) {

@@ -24,7 +24,7 @@ func TestGitHubIsOffByDefault(t *testing.T) {
 
 func TestValidConfigs(t *testing.T) {
 	cases := map[string]Config{
-		"existing provider": {Enabled: true, Repository: "8byte/infra", OidcProviderArn: testProviderARN},
+		"existing provider":   {Enabled: true, Repository: "8byte/infra", OidcProviderArn: testProviderARN},
 		"odd repository name": {Enabled: true, Repository: "Some-Org/my.repo_name-2", OidcProviderArn: testProviderARN},
 		"backend and key": {Enabled: true, Repository: "a/b", OidcProviderArn: testProviderARN, StateBucket: "8byte-pulumi-state", //nolint:gosec // G101: a key ARN, not a credential
 			SecretsProviderKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef"},

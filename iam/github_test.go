@@ -239,7 +239,7 @@ func TestDeployRoleCanPushTheAppImage(t *testing.T) {
 }
 
 func TestStateKeyIsUsedThroughS3Only(t *testing.T) {
-	const stateKey = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d" //nolint:gosec // G101: a key ARN, not a credential
+	const stateKey = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
 	mocks, _ := runIAM(t, settings.Dev, func(a *Args) {
 		a.Config = Config{Enabled: true, Repository: "acme/shop", OidcProviderArn: testProviderARN, StateBucket: "8byte-bootstrap-state", StateKeyArn: stateKey}
 	})

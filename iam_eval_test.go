@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/8byte/infra/controls"
+	"github.com/8byte/infra/foundation"
 	"github.com/8byte/infra/iameval"
 	"github.com/8byte/infra/settings"
 	"github.com/8byte/infra/tests"
@@ -216,7 +217,7 @@ var appRoleDoesItsRuntimeJobProof = iamProof{
 				continue
 			}
 			p := settings.Prefix(env)
-			namespace := "8byte/" + string(env)
+			namespace := "8byte/" + env.Name
 			allowed := []iamCase{
 				{"docker awslogs driver", tests.Request{Action: "logs:CreateLogStream", Resource: logStream(p+"-app", instanceID)}},
 				{"docker awslogs driver", tests.Request{Action: "logs:PutLogEvents", Resource: logStream(p+"-app", instanceID)}},
@@ -228,7 +229,7 @@ var appRoleDoesItsRuntimeJobProof = iamProof{
 				{"SSM agent messages", tests.Request{Action: "ec2messages:GetMessages", Resource: "*"}},
 			}
 			for _, action := range []string{"BatchCheckLayerAvailability", "BatchGetImage", "GetDownloadUrlForLayer"} {
-				allowed = append(allowed, iamCase{"docker pull of the app image", tests.Request{Action: "ecr:" + action, Resource: arn("ecr", "repository/"+p+"-app")}})
+				allowed = append(allowed, iamCase{"docker pull of the app image", tests.Request{Action: "ecr:" + action, Resource: arn("ecr", "repository/"+foundation.RepositoryName)}})
 			}
 			for _, action := range []string{"CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel"} {
 				allowed = append(allowed, iamCase{"Session Manager", tests.Request{Action: "ssmmessages:" + action, Resource: "*"}})
@@ -589,7 +590,7 @@ var noWorkloadRoleAdministersTheOtherEnvironmentsKeysProof = iamProof{
 			for _, role := range roles {
 				for _, key := range other {
 					for _, action := range []string{"kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey", "kms:CreateGrant"} {
-						v.expect(a, role, false, []iamCase{{"a key of " + string(pair[1]), tests.Request{Action: action, Resource: key.Output("arn").(string), Context: iameval.Context{"kms:CallerAccount": {acct}}}}}...)
+						v.expect(a, role, false, []iamCase{{"a key of " + pair[1].Name, tests.Request{Action: action, Resource: key.Output("arn").(string), Context: iameval.Context{"kms:CallerAccount": {acct}}}}}...)
 					}
 				}
 			}

@@ -18,7 +18,7 @@ func planReport(t *testing.T, env settings.Environment) *report.Report {
 	t.Helper()
 	prices, err := report.Prices()
 	require.NoError(t, err)
-	return report.Build(string(env), env, stackInventory(t, env).Resources, prices)
+	return report.Build(env.Name, env, stackInventory(t, env).Resources, prices)
 }
 
 // golden compares got with the file at path, or rewrites the file with -update.
@@ -36,8 +36,8 @@ func golden(t *testing.T, path, got string) {
 // TestPlanReports keeps the reviewed reports of docs/report/ equal to what `make report` prints.
 func TestPlanReports(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
-			golden(t, "docs/report/"+string(env)+".md", planReport(t, env).Markdown())
+		t.Run(env.Name, func(t *testing.T) {
+			golden(t, "docs/report/"+env.Name+".md", planReport(t, env).Markdown())
 		})
 	}
 }
@@ -48,7 +48,7 @@ func TestREADMEDiagramAndCost(t *testing.T) {
 	estimates := map[string]report.Estimate{}
 	for _, env := range settings.Environments {
 		r := planReport(t, env)
-		resources[string(env)], estimates[string(env)] = r.Resources, r.Cost
+		resources[env.Name], estimates[env.Name] = r.Resources, r.Cost
 	}
 	raw, err := os.ReadFile("README.md")
 	require.NoError(t, err)

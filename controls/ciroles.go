@@ -162,7 +162,7 @@ func ciRoleControl(id, title, checks, role string, ops []iam.Operation, skip fun
 			if err != nil {
 				return []Finding{{Resource: name, Problem: err.Error()}}
 			}
-			findings, _, err := ProveOperations(a, s.Resources, string(s.Env), name, ops, skip)
+			findings, _, err := ProveOperations(a, s.Resources, s.Env.Name, name, ops, skip)
 			if err != nil {
 				return []Finding{{Resource: name, Problem: err.Error()}}
 			}

@@ -38,7 +38,7 @@ func EnvironmentSubject(repository, environment string) string {
 
 // PreviewEnvironment is the GitHub environment in which pull requests preview env when its previews
 // need a reviewer's approval (prod): its Pulumi secrets and state are readable only after approval.
-func PreviewEnvironment(env settings.Environment) string { return string(env) + "-preview" }
+func PreviewEnvironment(env settings.Environment) string { return env.Name + "-preview" }
 
 // previewSubjects are the subjects the preview role of env trusts: the drift check on main, and pull
 // requests, directly for dev, through the reviewed `<env>-preview` environment for prod: any
@@ -114,6 +114,18 @@ func stateStatements(s scope, write bool) []policy.Statement {
 			policy.Statement{Sid: "AccessOwnState", Effect: policy.Allow, Action: objectActions, Resource: objects},
 		)
 	}
+	if key := s.github.StateKeyArn; key != "" {
+		// The state objects are SSE-KMS with the bootstrap project's state key: S3 decrypts (and, on
+		// write, generates data keys) for the role, only on S3's behalf.
+		keyActions := actions("kms", "Decrypt")
+		if write {
+			keyActions = actions("kms", "Decrypt", "GenerateDataKey")
+		}
+		out = append(out, policy.Statement{
+			Sid: "UseStateKeyThroughS3", Effect: policy.Allow, Action: keyActions, Resource: []string{key},
+			Condition: policy.Conditions{"StringEquals": {"kms:ViaService": {viaService(s.account, "s3")}}},
+		})
+	}
 	if key := s.github.SecretsProviderKeyArn; key != "" {
 		keyActions := []string{"kms:Decrypt"}
 		if write {
@@ -133,21 +145,8 @@ func (b *builder) github() error {
 		b.out.DeployRoleArn = pulumi.String("").ToStringOutput()
 		return nil
 	}
+	// The account's provider is the bootstrap project's (one per account, shared by every stack's roles).
 	providerARN := pulumi.String(cfg.OidcProviderArn).ToStringOutput()
-	if cfg.CreateOidcProvider {
-		// AWS validates GitHub's tokens against its own trust store: no thumbprint is needed (the field is
-		// optional). The provider is the account's, shared by every stack's roles: dropping it from this
-		// stack must not delete it under the others.
-		provider, err := awsiam.NewOpenIdConnectProvider(b.ctx, b.child("github-oidc"), &awsiam.OpenIdConnectProviderArgs{
-			Url:           pulumi.String("https://" + githubOIDCHost),
-			ClientIdLists: pulumi.StringArray{pulumi.String(githubAudience)},
-			Tags:          settings.NameTag(b.child("github-oidc")),
-		}, b.parent, pulumi.RetainOnDelete(true))
-		if err != nil {
-			return fmt.Errorf("github oidc provider: %w", err)
-		}
-		providerARN = provider.Arn
-	}
 	trust := func(subjects ...string) pulumi.StringOutput {
 		return policy.Render(pulumi.StringMap{"provider": providerARN}, func(v map[string]string) policy.Document {
 			return githubTrust(v["provider"], subjects...)
@@ -164,8 +163,8 @@ func (b *builder) github() error {
 	if err := b.managedPolicies("github-preview-read", preview.Name, PreviewStatements(b.scope)); err != nil {
 		return err
 	}
-	deploy, err := b.roleWithTrust("github-deploy", "Deploys "+b.name+" from the "+string(b.args.Environment)+" environment of "+cfg.Repository,
-		trust(EnvironmentSubject(repo, string(b.args.Environment))), CISessionSeconds)
+	deploy, err := b.roleWithTrust("github-deploy", "Deploys "+b.name+" from the "+b.args.Environment.Name+" environment of "+cfg.Repository,
+		trust(EnvironmentSubject(repo, b.args.Environment.Name)), CISessionSeconds)
 	if err != nil {
 		return err
 	}

@@ -20,22 +20,15 @@ func TestGitHubRolesAreOffByDefault(t *testing.T) {
 	}
 }
 
-func TestCreatedOidcProvider(t *testing.T) {
+func TestNoStackCreatesTheOidcProvider(t *testing.T) {
 	mocks, c := runIAM(t, settings.Prod, gitHub)
-	providers := mocks.OfType(typeOIDC)
-	require.Len(t, providers, 1)
-	p := providers[0]
-	assert.Equal(t, "8byte-prod-github-oidc", p.Name)
-	assert.Equal(t, "https://token.actions.githubusercontent.com", p.String("url"))
-	assert.Equal(t, []string{"sts.amazonaws.com"}, p.Strings("clientIdLists"))
-	assert.Nil(t, p.Get("thumbprintLists"), "AWS trusts GitHub's certificate itself")
-	assert.True(t, p.RetainOnDelete, "the account's provider outlives this stack")
+	assert.Empty(t, mocks.OfType(typeOIDC), "the account's provider is the bootstrap project's")
 	assert.Equal(t, testProviderARN, tests.AwaitString(t, c.OidcProviderArn))
 }
 
 func TestGitHubRoleTrust(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, c := runIAM(t, env, gitHub)
 			pre := settings.Prefix(env)
 			boundary := find(t, mocks, typePolicy, pre+"-boundary").Out["arn"]
@@ -47,7 +40,7 @@ func TestGitHubRoleTrust(t *testing.T) {
 			}
 			for role, subjects := range map[string][]string{
 				"github-preview": previews[env],
-				"github-deploy":  {"repo:8byte/infra:environment:" + string(env)},
+				"github-deploy":  {"repo:8byte/infra:environment:" + env.Name},
 			} {
 				r := find(t, mocks, typeRole, pre+"-"+role)
 				assert.Equal(t, boundary, r.String("permissionsBoundary"), role)
@@ -61,7 +54,6 @@ func TestGitHubRoleTrust(t *testing.T) {
 						"token.actions.githubusercontent.com:sub": subjects,
 					}},
 				}}, document(t, r, "assumeRolePolicy").Statement, role)
-				assert.True(t, mocks.DependsOn(r, mocks.OfType(typeOIDC)[0]), "%s is created after the provider", role)
 			}
 			assert.Equal(t, find(t, mocks, typeRole, pre+"-github-preview").Out["arn"], tests.AwaitString(t, c.PreviewRoleArn))
 			assert.Equal(t, find(t, mocks, typeRole, pre+"-github-deploy").Out["arn"], tests.AwaitString(t, c.DeployRoleArn))
@@ -78,8 +70,8 @@ func TestSubjects(t *testing.T) {
 // A repository that sends immutable subjects is trusted in exactly that form, for every subject.
 func TestImmutableSubjects(t *testing.T) {
 	for _, cfg := range []Config{
-		{Enabled: true, Repository: "8byte/infra", OwnerID: "1234", RepositoryID: "56789", CreateOidcProvider: true},
-		{Enabled: true, Repository: "8byte@1234/infra@56789", CreateOidcProvider: true},
+		{Enabled: true, Repository: "8byte/infra", OwnerID: "1234", RepositoryID: "56789", OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+		{Enabled: true, Repository: "8byte@1234/infra@56789", OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
 	} {
 		mocks, _ := runIAM(t, settings.Prod, func(a *Args) { a.Config = cfg })
 		preview := document(t, find(t, mocks, typeRole, "8byte-prod-github-preview"), "assumeRolePolicy")
@@ -151,7 +143,7 @@ func TestDeployRoleCanPushTheAppImage(t *testing.T) {
 	calls := []string{"ecr:DescribeImages", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
 		"ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage"}
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runIAM(t, env, gitHub)
 			p := settings.Prefix(env)
 			boundary := document(t, find(t, mocks, typePolicy, p+"-boundary"), "policy")
@@ -172,5 +164,22 @@ func TestDeployRoleCanPushTheAppImage(t *testing.T) {
 			assert.True(t, allowed("ecr:GetAuthorizationToken", "*"))
 			assert.Contains(t, WildcardResourceActions, "ecr:GetAuthorizationToken")
 		})
+	}
+}
+
+func TestStateKeyIsUsedThroughS3Only(t *testing.T) {
+	const stateKey = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
+	mocks, _ := runIAM(t, settings.Dev, func(a *Args) {
+		a.Config = Config{Enabled: true, Repository: "acme/shop", OidcProviderArn: testProviderARN, StateBucket: "8byte-bootstrap-state", StateKeyArn: stateKey}
+	})
+	want := func(actions ...string) policy.Statement {
+		return policy.Statement{Sid: "UseStateKeyThroughS3", Effect: "Allow", Action: actions, Resource: []string{stateKey},
+			Condition: policy.Conditions{"StringEquals": {"kms:ViaService": {"s3.us-east-1.amazonaws.com"}}}}
+	}
+	for role, st := range map[string]policy.Statement{
+		"8byte-dev-github-deploy-permissions": want("kms:Decrypt", "kms:GenerateDataKey"),
+		"8byte-dev-github-preview-guard":      want("kms:Decrypt"),
+	} {
+		assert.Contains(t, document(t, find(t, mocks, typeRolePolicy, role), "policy").Statement, st, role)
 	}
 }

@@ -26,9 +26,9 @@ func TestGoldenSecurityDocuments(t *testing.T) {
 		})
 		p := settings.Prefix(env)
 		for file, doc := range map[string]string{
-			"trust-preview-" + string(env) + ".json": find(t, mocks, typeRole, p+"-github-preview").String("assumeRolePolicy"),
-			"trust-deploy-" + string(env) + ".json":  find(t, mocks, typeRole, p+"-github-deploy").String("assumeRolePolicy"),
-			"boundary-" + string(env) + ".json":      find(t, mocks, typePolicy, p+"-boundary").String("policy"),
+			"trust-preview-" + env.Name + ".json": find(t, mocks, typeRole, p+"-github-preview").String("assumeRolePolicy"),
+			"trust-deploy-" + env.Name + ".json":  find(t, mocks, typeRole, p+"-github-deploy").String("assumeRolePolicy"),
+			"boundary-" + env.Name + ".json":      find(t, mocks, typePolicy, p+"-boundary").String("policy"),
 		} {
 			var pretty bytes.Buffer
 			require.NoError(t, json.Indent(&pretty, []byte(doc), "", "  "))

@@ -40,7 +40,7 @@ func newScope(args *Args, boundaryName string) scope {
 		repository:      args.AppRepositoryName,
 		namespace:       args.MetricsNamespace,
 		github:          github,
-		environment:     string(args.Environment),
+		environment:     args.Environment.Name,
 		accountSettings: args.ManagesAccountSettings,
 	}
 }

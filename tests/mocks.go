@@ -52,6 +52,9 @@ type Resource struct {
 // Mocks is a pulumi.MockResourceMonitor that records every resource and invoke.
 type Mocks struct {
 	Stack string
+	// AccountID, when set, is the account getCallerIdentity answers instead of AccountID (a real user's
+	// account, where the committed stand-ins are refused).
+	AccountID string
 
 	mu        sync.Mutex
 	resources []*Resource
@@ -119,7 +122,11 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	if !ok {
 		return nil, fmt.Errorf("tests.Mocks: unexpected invoke %s; add a realistic answer to invokeAnswers", args.Token)
 	}
-	return resource.NewPropertyMapFromMap(answer(plainMap(args.Args))), nil
+	out := answer(plainMap(args.Args))
+	if m.AccountID != "" && args.Token == "aws:index/getCallerIdentity:getCallerIdentity" {
+		out["accountId"], out["id"] = m.AccountID, m.AccountID
+	}
+	return resource.NewPropertyMapFromMap(out), nil
 }
 
 var invokeAnswers = map[string]func(args map[string]any) map[string]any{

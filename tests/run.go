@@ -18,8 +18,14 @@ func WithConfig(config map[string]string) pulumi.RunOption {
 // recorded cloud and the program's error.
 func Run(stack string, config map[string]string, program pulumi.RunFunc) (*Mocks, error) {
 	mocks := NewMocks(stack)
-	err := pulumi.RunErr(program, pulumi.WithMocks(Project, stack, mocks), WithConfig(config))
+	err := mocks.Run(config, program)
 	return mocks, err
+}
+
+// Run evaluates program under m (an `up`) with config and returns the program's error; m records what
+// it registers.
+func (m *Mocks) Run(config map[string]string, program pulumi.RunFunc) error {
+	return pulumi.RunErr(program, pulumi.WithMocks(Project, m.Stack, m), WithConfig(config))
 }
 
 // Await returns the resolved value of output; it fails the test when the output errs or is unknown.

@@ -97,10 +97,12 @@ func reportOf(ctx context.Context, dir, stack string) (*report.Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := settings.Environment(stack)
-	if e := config["8byte:environment"]; e != "" {
-		env = settings.Environment(e)
+	// The stack's profile chooses its defaults (and the usage profile of the cost estimate).
+	profile := stack
+	if p := config["8byte:profile"]; p != "" {
+		profile = p
 	}
+	env := settings.Environment{Name: stack, Profile: settings.Profile(profile)}
 	return report.Build(stack, env, mocks.All(), prices), nil
 }
 

@@ -64,7 +64,7 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		return 0
 	}
 
-	logger := slog.New(slog.NewJSONHandler(stdout, nil)).With("service", serviceName)
+	logger := newLogger(stdout)
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		logger.Error("invalid configuration", "error", err)
@@ -77,6 +77,11 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	}
 	logger.Info("stopped")
 	return 0
+}
+
+// newLogger returns the service's logger: JSON lines on w, the format of ../contract/log-events.json.
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, nil)).With("service", serviceName)
 }
 
 // serve wires the service and runs it until ctx is done.

@@ -125,7 +125,7 @@ func newDashboardBody(r dashboardResources) dashboardBody {
 		}},
 		{"App log events", []dashboardMetric{
 			{r.MetricsNamespace, AppErrorMetric, nil, "Sum", "errors"},
-			{r.MetricsNamespace, AuthFailureMetric, nil, "Sum", "401/403 responses"},
+			{r.MetricsNamespace, AuthFailureMetric, nil, "Sum", "refused database logins"},
 		}},
 		{"Database CPU (%)", []dashboardMetric{{"AWS/RDS", "CPUUtilization", db, "Average", "CPU"}}},
 		{"Database connections", []dashboardMetric{{"AWS/RDS", "DatabaseConnections", db, "Maximum", "connections"}}},

@@ -36,6 +36,7 @@ func expectedAlarms(env settings.Environment) map[string]wantAlarm {
 	return map[string]wantAlarm{
 		p + "app-errors":      {ns, "ApplicationErrors", nil, "Sum", 300, 1, 0, "GreaterThanOrEqualToThreshold", float64(cfg.AppErrorThreshold), "notBreaching"},
 		p + "auth-failures":   {ns, "AuthenticationFailures", nil, "Sum", 300, 1, 0, "GreaterThanOrEqualToThreshold", float64(cfg.AuthFailureThreshold), "notBreaching"},
+		p + "database-ready":  {ns, "DatabaseReady", nil, "Minimum", 60, 3, 0, "LessThanThreshold", 1, "notBreaching"},
 		p + "alb-5xx":         {"AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", lb, "Sum", 300, 1, 0, "GreaterThanOrEqualToThreshold", float64(cfg.Elb5xxThreshold), "notBreaching"},
 		p + "target-5xx":      {"AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", targets, "Sum", 300, 1, 0, "GreaterThanOrEqualToThreshold", float64(cfg.Target5xxThreshold), "notBreaching"},
 		p + "latency-p95":     {"AWS/ApplicationELB", "TargetResponseTime", targets, "p95", 60, 5, 3, "GreaterThanThreshold", float64(cfg.LatencyP95Ms) / 1000, "notBreaching"},

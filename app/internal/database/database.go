@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/8byte/infra/app/internal/logevents"
 	"github.com/8byte/infra/app/internal/secrets"
 )
 
@@ -112,7 +113,7 @@ func (d *DB) Check(ctx context.Context) error {
 			d.opts.Logger.Error("database check failed", "error", err)
 			return &CheckError{reason: ReasonUnreachable, err: err}
 		}
-		d.opts.Logger.Error("database rejected the credentials", "event", "auth_failed", "attempt", attempt, "error", err)
+		d.opts.Logger.Error(logevents.AuthFailedMsg, logevents.Key, logevents.AuthFailed, "attempt", attempt, "error", err)
 		rejected := &CheckError{reason: ReasonAuth, err: err}
 		d.discard(pool, rejected)
 		if attempt == 2 {
@@ -151,7 +152,12 @@ func (d *DB) currentPool(ctx context.Context) (*pgxpool.Pool, error) {
 	d.lastLoad = time.Now()
 	creds, err := d.opts.Credentials(ctx)
 	if err != nil {
-		d.opts.Logger.Error("reading the database credentials failed", "error", err)
+		if errors.Is(err, secrets.ErrNoValue) {
+			// A first deployment: the secret gets its value once the database exists. Not an error.
+			d.opts.Logger.Warn(logevents.CredentialsPendingMsg, logevents.Key, logevents.CredentialsPending, "error", err)
+		} else {
+			d.opts.Logger.Error("reading the database credentials failed", "error", err)
+		}
 		d.lastErr = &CheckError{reason: ReasonCredentials, err: err}
 		return nil, d.lastErr
 	}

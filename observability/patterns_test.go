@@ -98,13 +98,13 @@ func (p *filterParser) term() bool {
 func TestFilterEvaluatorFollowsTheSyntax(t *testing.T) {
 	line := `{"level":"ERROR","event":"x","status":401,"nested":{"a":"b"}}`
 	for pattern, want := range map[string]bool{
-		`{ $.level = "ERROR" }`:                        true,
-		`{ $.level = "INFO" }`:                         false,
-		`{ ($.event = "x") && ($.status = 401) }`:      true,
-		`{ ($.event = "y") || ($.status = 403) }`:      false,
-		`{ $.event = "y" || $.nested.a = "b" }`:        true,
-		`{ $.missing != "x" }`:                         false,
-		`{ $.level != "INFO" && $.event = "x" }`:       true,
+		`{ $.level = "ERROR" }`:                                     true,
+		`{ $.level = "INFO" }`:                                      false,
+		`{ ($.event = "x") && ($.status = 401) }`:                   true,
+		`{ ($.event = "y") || ($.status = 403) }`:                   false,
+		`{ $.event = "y" || $.nested.a = "b" }`:                     true,
+		`{ $.missing != "x" }`:                                      false,
+		`{ $.level != "INFO" && $.event = "x" }`:                    true,
 		`{ ($.event = "x") && ($.status = 401 || $.status = 403) }`: true,
 	} {
 		assert.Equal(t, want, filterMatches(t, pattern, line), pattern)

@@ -39,12 +39,12 @@ func TestOtherPlansFail(t *testing.T) {
 			{"op": "create-replacement", "urn": "` + urnGroup17 + `", "diffReasons": ["family", "name"]},
 			{"op": "update", "urn": "` + urnInstance + `", "diffReasons": ["engineVersion", "parameterGroupName"]},
 			{"op": "delete-replaced", "urn": "` + urnGroup17 + `"}]}`,
-		"instance replaced": `{"steps": [{"op": "replace", "urn": "` + urnInstance + `", "diffReasons": ["engineVersion"]}]}`,
+		"instance replaced":     `{"steps": [{"op": "replace", "urn": "` + urnInstance + `", "diffReasons": ["engineVersion"]}]}`,
 		"instance changes more": `{"steps": [{"op": "update", "urn": "` + urnInstance + `", "diffReasons": ["engineVersion", "parameterGroupName", "storageType"]}]}`,
-		"another update":  `{"steps": [{"op": "update", "urn": "` + urnGroup18 + `", "diffReasons": ["parameters"]}, {"op": "update", "urn": "` + urnInstance + `", "diffReasons": ["engineVersion", "parameterGroupName"]}]}`,
-		"no upgrade":      `{"steps": [{"op": "same", "urn": "` + urnInstance + `"}]}`,
-		"group deleted":   `{"steps": [{"op": "delete", "urn": "` + urnGroup17 + `"}, {"op": "update", "urn": "` + urnInstance + `", "diffReasons": ["engineVersion", "parameterGroupName"]}]}`,
-		"empty preview":   `{"steps": []}`,
+		"another update":        `{"steps": [{"op": "update", "urn": "` + urnGroup18 + `", "diffReasons": ["parameters"]}, {"op": "update", "urn": "` + urnInstance + `", "diffReasons": ["engineVersion", "parameterGroupName"]}]}`,
+		"no upgrade":            `{"steps": [{"op": "same", "urn": "` + urnInstance + `"}]}`,
+		"group deleted":         `{"steps": [{"op": "delete", "urn": "` + urnGroup17 + `"}, {"op": "update", "urn": "` + urnInstance + `", "diffReasons": ["engineVersion", "parameterGroupName"]}]}`,
+		"empty preview":         `{"steps": []}`,
 	}
 	for name, preview := range cases {
 		assert.Error(t, runOn(t, preview), name)

@@ -119,7 +119,7 @@ func TestAppLogMetricFiltersMatchTheAppsJSONLogs(t *testing.T) {
 	require.Len(t, filters, 2, "dev has no trail, so no CIS filters")
 	want := map[string][2]string{
 		"8byte-dev-app-errors":    {`{ $.level = "ERROR" }`, "ApplicationErrors"},
-		"8byte-dev-auth-failures": {`{ ($.event = "auth_failed") || ($.msg = "request" && ($.status = 401 || $.status = 403)) }`, "AuthenticationFailures"},
+		"8byte-dev-auth-failures": {`{ ($.event = "database_check") && ($.reason = "auth_failed") }`, "AuthenticationFailures"},
 	}
 	for _, f := range filters {
 		w, ok := want[f.Name]

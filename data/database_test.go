@@ -116,7 +116,7 @@ func TestParameterGroupsForceTLSAndLogs(t *testing.T) {
 				family := group.String("family")
 				logConnections, ok := want[family]
 				require.True(t, ok, "unexpected family %s", family)
-				assert.Equal(t, "8byte-"+string(tc.env)+"-data-db-params-"+family, group.Name)
+				assert.Equal(t, "8byte-"+string(tc.env)+"-db-params-"+family, group.Name)
 				assert.Equal(t, "postgres-8byte-"+string(tc.env)+"-"+family, group.String("name"))
 				var got []param
 				for _, p := range group.Get("parameters").([]any) {
@@ -169,7 +169,7 @@ func TestMajorUpgradeOnlyModifiesTheInstance(t *testing.T) {
 		slices.Sort(fields)
 	}
 	assert.Equal(t, map[string][]string{
-		"aws:rds/instance:Instance 8byte-prod-data-postgres": {"engineVersion", "parameterGroupName"},
+		"aws:rds/instance:Instance 8byte-prod-postgres": {"engineVersion", "parameterGroupName"},
 	}, changed)
 }
 
@@ -179,7 +179,7 @@ func TestConfiguredMajorsGroupAdoptsTheOldGroup(t *testing.T) {
 	for _, group := range mocks.OfType(typeParamGroup) {
 		aliases := group.Aliases
 		if group.String("family") == "postgres17" {
-			assert.Equal(t, []string{"8byte-prod-data-db-params"}, aliases)
+			assert.Equal(t, []string{"8byte-prod-db-params"}, aliases)
 		} else {
 			assert.Empty(t, aliases, group.Name)
 		}

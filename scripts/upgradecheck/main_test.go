@@ -11,9 +11,9 @@ import (
 )
 
 const (
-	urnInstance = "urn:pulumi:prod::8byte::8byte:data:Data$aws:rds/instance:Instance::8byte-prod-data-postgres"
-	urnGroup17  = "urn:pulumi:prod::8byte::8byte:data:Data$aws:rds/parameterGroup:ParameterGroup::8byte-prod-data-db-params-postgres17"
-	urnGroup18  = "urn:pulumi:prod::8byte::8byte:data:Data$aws:rds/parameterGroup:ParameterGroup::8byte-prod-data-db-params-postgres18"
+	urnInstance = "urn:pulumi:prod::8byte::8byte:data:Data$aws:rds/instance:Instance::8byte-prod-postgres"
+	urnGroup17  = "urn:pulumi:prod::8byte::8byte:data:Data$aws:rds/parameterGroup:ParameterGroup::8byte-prod-db-params-postgres17"
+	urnGroup18  = "urn:pulumi:prod::8byte::8byte:data:Data$aws:rds/parameterGroup:ParameterGroup::8byte-prod-db-params-postgres18"
 )
 
 func runOn(t *testing.T, previewJSON string) error {

@@ -105,6 +105,28 @@ func allows(statements []policy.Statement, need agentNeed) bool {
 	return false
 }
 
+// instanceRole returns the agent configuration of env's launch template, and the statements of its
+// instance role's own policies and of the role's permissions boundary.
+func instanceRole(t *testing.T, env settings.Environment) (cfg compute.AgentConfig, granted, ceiling []policy.Statement) {
+	t.Helper()
+	stack := stackInventory(t, env)
+	lts := stack.OfType("aws:ec2/launchTemplate:LaunchTemplate")
+	require.Len(t, lts, 1)
+	profile := stack.ByOutput("arn", lts[0].String("iamInstanceProfile.arn"))
+	require.NotNil(t, profile, "the launch template's instance profile")
+	role := stack.ByOutput("name", profile.String("role"))
+	require.NotNil(t, role, "the instance profile's role")
+	boundary := stack.ByOutput("arn", role.String("permissionsBoundary"))
+	require.NotNil(t, boundary, "the role's permissions boundary")
+	for _, p := range stack.OfType("aws:iam/rolePolicy:RolePolicy") {
+		if p.String("role") == role.Out["name"] {
+			granted = append(granted, statementsOf(t, p.String("policy"))...)
+		}
+	}
+	require.NotEmpty(t, granted, "the instance role's inline policies")
+	return deployedAgentConfig(t, lts[0]), granted, statementsOf(t, boundary.String("policy"))
+}
+
 // TestInstanceRoleAllowsWhatTheAgentConfigNeeds ties the CloudWatch agent's configuration to the
 // instance role: every call the configuration implies (its dimension lookups, its metrics, its log
 // streams) is allowed by the role's own policies and by its permissions boundary. An agent whose
@@ -112,24 +134,8 @@ func allows(statements []policy.Statement, need agentNeed) bool {
 func TestInstanceRoleAllowsWhatTheAgentConfigNeeds(t *testing.T) {
 	for _, env := range settings.Environments {
 		t.Run(string(env), func(t *testing.T) {
-			stack := stackInventory(t, env)
-			lts := stack.OfType("aws:ec2/launchTemplate:LaunchTemplate")
-			require.Len(t, lts, 1)
-			profile := stack.ByOutput("arn", lts[0].String("iamInstanceProfile.arn"))
-			require.NotNil(t, profile, "the launch template's instance profile")
-			role := stack.ByOutput("name", profile.String("role"))
-			require.NotNil(t, role, "the instance profile's role")
-			boundary := stack.ByOutput("arn", role.String("permissionsBoundary"))
-			require.NotNil(t, boundary, "the role's permissions boundary")
-
-			var granted []policy.Statement
-			for _, p := range stack.OfType("aws:iam/rolePolicy:RolePolicy") {
-				if p.String("role") == role.Out["name"] {
-					granted = append(granted, statementsOf(t, p.String("policy"))...)
-				}
-			}
-			ceiling := statementsOf(t, boundary.String("policy"))
-			needs := agentNeeds(t, deployedAgentConfig(t, lts[0]))
+			cfg, granted, ceiling := instanceRole(t, env)
+			needs := agentNeeds(t, cfg)
 			require.NotEmpty(t, needs)
 			for _, need := range needs {
 				assert.True(t, allows(granted, need), "the instance role does not allow %s on %s %v", need.action, need.resource, need.context)
@@ -139,19 +145,15 @@ func TestInstanceRoleAllowsWhatTheAgentConfigNeeds(t *testing.T) {
 	}
 }
 
-// TestAgentNeedsFollowTheDimensions proves the derivation can fail: the ASG dimension needs
-// ec2:DescribeTags, which the instance role does not have.
+// TestAgentNeedsFollowTheDimensions proves the tie can fail: with the agent's AutoScalingGroupName
+// dimension (the configuration before this fix), it needs ec2:DescribeTags, which the instance role
+// does not grant.
 func TestAgentNeedsFollowTheDimensions(t *testing.T) {
-	cfg := compute.NewAgentConfig("8byte/dev", "8byte-dev-system")
+	cfg, granted, _ := instanceRole(t, settings.Dev)
 	cfg.Metrics.AppendDimensions["AutoScalingGroupName"] = "${aws:AutoScalingGroupName}"
-	needs := agentNeeds(t, cfg)
-	assert.Contains(t, needs, agentNeed{"ec2:DescribeTags", "*", nil})
-	stack := stackInventory(t, settings.Dev)
-	var granted []policy.Statement
-	for _, p := range stack.OfType("aws:iam/rolePolicy:RolePolicy") {
-		granted = append(granted, statementsOf(t, p.String("policy"))...)
-	}
-	assert.False(t, allows(granted, agentNeed{"ec2:DescribeTags", "*", nil}), "no role policy of the stack grants ec2:DescribeTags")
+	need := agentNeed{"ec2:DescribeTags", "*", nil}
+	assert.Contains(t, agentNeeds(t, cfg), need)
+	assert.False(t, allows(granted, need), "the instance role grants no ec2:DescribeTags")
 }
 
 func statementsOf(t *testing.T, doc string) []policy.Statement {

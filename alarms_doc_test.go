@@ -27,7 +27,7 @@ func TestREADMEExplainsEveryAlarm(t *testing.T) {
 			if strings.HasPrefix(role, "cis-") {
 				role = "cis-*"
 			}
-			assert.Contains(t, table, "\n| `"+role+"` |", "%s: the README's alarm table has no line for %s", env, a.Name)
+			assert.True(t, strings.Contains(table, "\n| `"+role+"` "), "%s: the README's alarm table has no line for %s", env, a.Name)
 		}
 	}
 }

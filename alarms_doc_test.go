@@ -19,6 +19,13 @@ func TestREADMEExplainsEveryAlarm(t *testing.T) {
 	_, table, found := strings.Cut(string(raw), "\n## Alarms\n")
 	require.True(t, found, "README.md has no Alarms section")
 	table, _, _ = strings.Cut(table, "\n## ")
+	var rows []string
+	for _, line := range strings.Split(table, "\n") {
+		if name, ok := strings.CutPrefix(line, "| `"); ok {
+			name, _, _ = strings.Cut(name, "`")
+			rows = append(rows, name)
+		}
+	}
 	for _, env := range settings.Environments {
 		alarms := stackInventory(t, env).OfType("aws:cloudwatch/metricAlarm:MetricAlarm")
 		require.NotEmpty(t, alarms)
@@ -27,7 +34,7 @@ func TestREADMEExplainsEveryAlarm(t *testing.T) {
 			if strings.HasPrefix(role, "cis-") {
 				role = "cis-*"
 			}
-			assert.True(t, strings.Contains(table, "\n| `"+role+"` "), "%s: the README's alarm table has no line for %s", env, a.Name)
+			assert.Contains(t, rows, role, "%s: the README's alarm table has no line for %s", env, a.Name)
 		}
 	}
 }

@@ -155,7 +155,7 @@ func TestMajorUpgradeOnlyModifiesTheInstance(t *testing.T) {
 		return out
 	}
 	before, after := inputs("17"), inputs("18")
-	require.Equal(t, len(before), len(after))
+	require.Len(t, after, len(before))
 	changed := map[string][]string{}
 	for key, in := range before {
 		require.Contains(t, after, key, "the upgrade removes %s", key)

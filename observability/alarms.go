@@ -121,7 +121,7 @@ const databaseNotReadyMinutes = 3
 
 // AppErrorPattern matches every line the app logs at the error level (contract/log-events.json, format).
 func AppErrorPattern(c contract.LogEvents) string {
-	return fmt.Sprintf(`{ $.%s = "%s" }`, c.Format.LevelKey, c.Format.ErrorLevel)
+	return fmt.Sprintf(`{ $.%s = %q }`, c.Format.LevelKey, c.Format.ErrorLevel)
 }
 
 // AuthFailurePattern matches the design's "failed authentication attempts": the app's database checks
@@ -129,7 +129,7 @@ func AppErrorPattern(c contract.LogEvents) string {
 // 401/403), so the database login is the one authentication that can fail. The check runs once a minute
 // per instance and its line is never suppressed as a repeat, so the count is the number of refused checks.
 func AuthFailurePattern(c contract.LogEvents) string {
-	return fmt.Sprintf(`{ ($.%s = "%s") && ($.reason = "%s") }`, c.Format.EventKey, contract.EventDatabaseCheck, contract.ReasonAuthFailed)
+	return fmt.Sprintf(`{ ($.%s = %q) && ($.reason = %q) }`, c.Format.EventKey, contract.EventDatabaseCheck, contract.ReasonAuthFailed)
 }
 
 // appAlarms counts application errors and refused database logins in the app's logs, alarming when

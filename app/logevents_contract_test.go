@@ -40,7 +40,7 @@ type logContract struct {
 
 func loadLogContract(t *testing.T) logContract {
 	t.Helper()
-	raw, err := os.ReadFile(logEventsPath)
+	raw, err := os.ReadFile(repoFile(t, logEventsPath))
 	if err != nil {
 		t.Fatalf("read the log contract: %v", err)
 	}

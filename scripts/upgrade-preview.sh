@@ -45,10 +45,10 @@ if [ -n "${OFFLINE_PULUMI_CONFIG:-}" ]; then
 		pulumi config set --stack "$STACK" "$@"
 	done <<<"$OFFLINE_PULUMI_CONFIG"
 fi
-pulumi config set --path --stack "$STACK" database.engineVersion "$FROM"
+pulumi config set --path --type string --stack "$STACK" database.engineVersion "$FROM"
 echo "[upgrade-preview] up at $FROM"
 pulumi up --yes "${common[@]}" >"$OUT/02-up-$FROM.log" 2>&1
-pulumi config set --path --stack "$STACK" database.engineVersion "$TO"
+pulumi config set --path --type string --stack "$STACK" database.engineVersion "$TO"
 echo "[upgrade-preview] preview of $TO"
 pulumi preview --json "${common[@]}" >"$OUT/03-preview-$TO.json" 2>"$OUT/03-preview-$TO.log"
 pulumi preview --diff "${common[@]}" >"$OUT/04-preview-$TO-diff.log" 2>&1

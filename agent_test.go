@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -69,9 +70,10 @@ func deployedAgentConfig(t *testing.T, lt *tests.Resource) compute.AgentConfig {
 	return cfg
 }
 
-// allows reports whether one of the Allow statements lets need through: an action pattern and a
-// resource pattern match, and every condition is a StringEquals/StringLike the request satisfies. (A
-// Deny or another operator makes it report false: the test then needs a real evaluator.)
+// allows reports whether the statements let need through: no Deny applies to it, and an Allow does (an
+// action pattern and a resource pattern match, and its conditions hold for the request's context). A
+// condition operator it does not know counts as holding for a Deny and as failing for an Allow, so that
+// the check errs towards "blocked".
 func allows(statements []policy.Statement, need agentNeed) bool {
 	glob := func(patterns []string, value string, fold bool) bool {
 		return slices.ContainsFunc(patterns, func(p string) bool {
@@ -82,23 +84,40 @@ func allows(statements []policy.Statement, need agentNeed) bool {
 			return err == nil && ok
 		})
 	}
+	holds := func(conditions policy.Conditions, unknown bool) bool {
+		for op, keys := range conditions {
+			for key, values := range keys {
+				v, present := need.context[key]
+				var ok bool
+				switch op {
+				case "StringEquals":
+					ok = present && slices.Contains(values, v)
+				case "StringLike":
+					ok = present && glob(values, v, false)
+				case "StringNotEquals":
+					ok = !present || !slices.Contains(values, v)
+				case "Null":
+					ok = slices.Contains(values, strconv.FormatBool(!present))
+				default:
+					ok = unknown
+				}
+				if !ok {
+					return false
+				}
+			}
+		}
+		return true
+	}
+	matches := func(st policy.Statement) bool {
+		return glob(st.Action, need.action, true) && glob(st.Resource, need.resource, false)
+	}
 	for _, st := range statements {
-		if st.Effect == policy.Deny && glob(st.Action, need.action, true) {
+		if st.Effect == policy.Deny && matches(st) && holds(st.Condition, true) {
 			return false
 		}
 	}
 	for _, st := range statements {
-		if st.Effect != policy.Allow || !glob(st.Action, need.action, true) || !glob(st.Resource, need.resource, false) {
-			continue
-		}
-		met := true
-		for op, keys := range st.Condition {
-			for key, values := range keys {
-				met = met && (op == "StringEquals" && slices.Contains(values, need.context[key]) ||
-					op == "StringLike" && glob(values, need.context[key], false))
-			}
-		}
-		if met {
+		if st.Effect == policy.Allow && matches(st) && holds(st.Condition, false) {
 			return true
 		}
 	}

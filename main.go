@@ -67,6 +67,7 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	identity, err := iam.NewIAM(ctx, name, &iam.Args{
 		Environment: env, Account: account, Config: cfg.GitHub,
 		AppRepositoryName: repository, MetricsNamespace: metricsNamespace,
+		ManagesAccountSettings: cfg.Database.ManageAccountPublicAccessBlock,
 	})
 	if err != nil {
 		return nil, err

@@ -18,6 +18,9 @@ func WithConfig(config map[string]string) pulumi.RunOption {
 // recorded cloud and the program's error.
 func Run(stack string, config map[string]string, program pulumi.RunFunc) (*Mocks, error) {
 	mocks := NewMocks(stack)
+	if region := config["aws:region"]; region != "" {
+		mocks.Region = region
+	}
 	err := pulumi.RunErr(program, pulumi.WithMocks(Project, stack, mocks), WithConfig(config))
 	return mocks, err
 }

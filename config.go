@@ -38,7 +38,7 @@ type StackConfig struct {
 
 // Config keys of the 8byte namespace. Every key is in the README's configuration table.
 const (
-	keyEnvironment   = "environment"
+	keyProfile       = "profile"
 	keyAppPort       = "appPort"
 	keyNetwork       = "network"
 	keyGitHub        = iam.ConfigKey
@@ -49,7 +49,7 @@ const (
 )
 
 // knownKeys are all the keys this program reads; any other key in the 8byte namespace is a typo.
-var knownKeys = []string{keyEnvironment, keyAppPort, keyNetwork, keyGitHub, keyDatabase, keyCompute, keyObservability, keyRecovery}
+var knownKeys = []string{keyProfile, keyAppPort, keyNetwork, keyGitHub, keyDatabase, keyCompute, keyObservability, keyRecovery}
 
 // section is one structured config key: where its value goes and how it is validated.
 type section struct {
@@ -84,20 +84,40 @@ func readConfig(ctx *pulumi.Context) (*StackConfig, error) {
 	return parseConfig(ctx.Stack(), values)
 }
 
+// removedFields are fields of structured keys that earlier versions read: each says where its job went.
+var removedFields = []struct{ key, field, moved string }{
+	{keyGitHub, "createOidcProvider", "the bootstrap project creates the account's GitHub OIDC provider: remove it and set github.oidcProviderArn to the bootstrap output oidcProviderArn"},
+	{keyCompute, "ecrUntaggedImageDays", "the bootstrap project owns the app image repository and its lifecycle: remove it (bootstrap config 8byte:registry)"},
+	{keyCompute, "ecrKeepTaggedImages", "the bootstrap project owns the app image repository and its lifecycle: remove it (bootstrap config 8byte:registry)"},
+}
+
 // parseConfig builds the StackConfig of stack from the raw values of the 8byte namespace (key without
-// namespace -> value as the engine passes it: objects as JSON).
+// namespace -> value as the engine passes it: objects as JSON). The stack's name names its resources; its
+// profile (8byte:profile, by default the stack's name when that is dev or prod) chooses its defaults.
 func parseConfig(stack string, values map[string]string) (*StackConfig, error) {
-	envName, overridden := values[keyEnvironment]
-	if overridden = overridden && envName != ""; !overridden {
-		envName = stack // "" is Pulumi.yaml's default: the stack name
+	if err := settings.CheckName(stack); err != nil {
+		return nil, err
 	}
-	env, err := settings.ParseEnvironment(envName)
+	profileName, set := values[keyProfile]
+	if !set || profileName == "" {
+		profileName = stack
+	}
+	profile, err := settings.ParseProfile(profileName)
 	if err != nil {
-		if overridden {
-			return nil, settings.Invalid(keyEnvironment, envName, "must be one of dev, prod")
+		if set && values[keyProfile] != "" {
+			return nil, settings.Invalid(keyProfile, profileName, "must be dev or prod (the defaults the stack starts from)")
 		}
-		return nil, fmt.Errorf("stack %q is not an environment name (dev, prod): set %s:%s to the environment it deploys",
-			stack, settings.Namespace, keyEnvironment)
+		return nil, fmt.Errorf("stack %q has no profile: set %s:%s to dev or prod (the defaults it starts from; its resources are named after the stack)",
+			stack, settings.Namespace, keyProfile)
+	}
+	env := settings.Environment{Name: stack, Profile: profile}
+	for _, r := range removedFields {
+		var fields map[string]json.RawMessage
+		if json.Unmarshal([]byte(values[r.key]), &fields) == nil {
+			if _, ok := fields[r.field]; ok {
+				return nil, fmt.Errorf("config %s:%s.%s is no longer read: %s", settings.Namespace, r.key, r.field, r.moved)
+			}
+		}
 	}
 
 	sc := &StackConfig{
@@ -123,6 +143,9 @@ func parseConfig(stack string, values map[string]string) (*StackConfig, error) {
 			}
 		}
 	}
+	// A recovery drill is prod-like in every setting but protects nothing (settings.Environment.Drill).
+	env.Drill = sc.Recovery.Drill
+	sc.Environment = env
 	// sections() again: its validators are method values, bound to the values decoded above.
 	for _, sec := range sc.sections() {
 		if err := sec.validate(env); err != nil {

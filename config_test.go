@@ -1,6 +1,7 @@
 package main
 
 import (
+	"maps"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -14,22 +15,33 @@ import (
 	"github.com/8byte/infra/settings"
 )
 
-// prodRequired are the prod values without a default: an image tag, a certificate and alarm recipients.
+// testRepositoryURL is the registry of the mock account (the bootstrap project's output repositoryUrl).
+const testRepositoryURL = "123456789012.dkr.ecr.us-east-1.amazonaws.com/8byte-app"
+
+// devRequired are the values no profile has a default for: the account's registry and the image to run.
+func devRequired() map[string]string {
+	return map[string]string{"compute": `{"repositoryUrl": "` + testRepositoryURL + `", "imageTag": "3f2c1a0"}`}
+}
+
+// prodRequired are the prod values without a default: registry and image, a certificate and alarm recipients.
 func prodRequired() map[string]string {
 	return map[string]string{
-		"compute":       `{"imageTag": "3f2c1a0", "certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0d4c6c2e-8f7e-4c5a-9b1e-2f5a7c9d3e10"}`,
-		"observability": `{"alarmEmails": ["oncall@8byte.example"]}`,
+		"compute": `{"repositoryUrl": "` + testRepositoryURL + `", "imageTag": "3f2c1a0", ` +
+			`"certificateArn": "arn:aws:acm:us-east-1:123456789012:certificate/0d4c6c2e-8f7e-4c5a-9b1e-2f5a7c9d3e10"}`,
+		"observability": `{"alarmEmails": ["oncall@corp.io"]}`,
 	}
 }
 
 func TestEnvironmentComesFromTheStackName(t *testing.T) {
-	dev, err := parseConfig("dev", nil)
-	require.NoError(t, err, "dev deploys with no config at all")
+	dev, err := parseConfig("dev", devRequired())
+	require.NoError(t, err, "dev deploys with its registry and image only")
 	assert.Equal(t, settings.Dev, dev.Environment)
 	assert.Equal(t, 8000, dev.AppPort)
 	assert.Equal(t, network.DefaultConfig(settings.Dev), dev.Network)
 	assert.Equal(t, data.DefaultConfig(settings.Dev), dev.Database)
-	assert.Equal(t, compute.DefaultConfig(settings.Dev), dev.Compute)
+	wantCompute := compute.DefaultConfig(settings.Dev)
+	wantCompute.RepositoryURL, wantCompute.ImageTag = testRepositoryURL, "3f2c1a0"
+	assert.Equal(t, wantCompute, dev.Compute)
 	assert.Equal(t, observability.DefaultConfig(settings.Dev), dev.Observability)
 	assert.Equal(t, iam.DefaultConfig(settings.Dev), dev.GitHub)
 
@@ -43,7 +55,7 @@ func TestEnvironmentComesFromTheStackName(t *testing.T) {
 
 func TestProdRefusesToRunWithoutItsRequiredValues(t *testing.T) {
 	for key, want := range map[string]string{
-		"compute":       "config 8byte:compute.imageTag",
+		"compute":       "config 8byte:compute.repositoryUrl",
 		"observability": "config 8byte:observability.alarmEmails",
 	} {
 		values := prodRequired()
@@ -53,13 +65,45 @@ func TestProdRefusesToRunWithoutItsRequiredValues(t *testing.T) {
 	}
 }
 
-func TestEnvironmentOverride(t *testing.T) {
+func TestProfileChoosesTheDefaultsAndTheStackNamesTheResources(t *testing.T) {
 	values := prodRequired()
-	values["environment"] = "prod"
-	cfg, err := parseConfig("prod-eu", values)
+	values["profile"] = "prod"
+	cfg, err := parseConfig("staging", values)
 	require.NoError(t, err)
-	assert.Equal(t, settings.Prod, cfg.Environment)
-	assert.Equal(t, 3, cfg.Network.AzCount, "prod defaults follow the overridden environment")
+	assert.Equal(t, settings.Environment{Name: "staging", Profile: settings.ProdProfile}, cfg.Environment)
+	assert.Equal(t, 3, cfg.Network.AzCount, "prod defaults follow the profile")
+
+	values = devRequired()
+	values["profile"] = "dev"
+	cfg, err = parseConfig("prod", values)
+	require.NoError(t, err, "a stack named prod may choose the dev profile knowingly")
+	assert.Equal(t, settings.Environment{Name: "prod", Profile: settings.DevProfile}, cfg.Environment)
+	assert.Equal(t, 2, cfg.Network.AzCount)
+}
+
+func TestNumericLookingStringsAreAccepted(t *testing.T) {
+	// `pulumi config set --path 8byte:database.engineVersion 16` and `imageTag: 20240101` unquoted in a
+	// stack file both reach the program as JSON numbers.
+	values := devRequired()
+	values["compute"] = `{"repositoryUrl": "` + testRepositoryURL + `", "imageTag": 20240101}`
+	values["database"] = `{"engineVersion": 16}`
+	cfg, err := parseConfig("dev", values)
+	require.NoError(t, err)
+	assert.Equal(t, "20240101", cfg.Compute.ImageTag)
+	assert.Equal(t, "16", cfg.Database.EngineVersion)
+}
+
+func TestRemovedFieldsSayWhereTheirJobWent(t *testing.T) {
+	values := devRequired()
+	values["github"] = `{"enabled": true, "repository": "o/r", "createOidcProvider": true}`
+	_, err := parseConfig("dev", values)
+	assert.EqualError(t, err, "config 8byte:github.createOidcProvider is no longer read: the bootstrap project creates the account's GitHub OIDC provider: "+
+		"remove it and set github.oidcProviderArn to the bootstrap output oidcProviderArn")
+	values = devRequired()
+	values["compute"] = `{"ecrKeepTaggedImages": 5}`
+	_, err = parseConfig("dev", values)
+	assert.EqualError(t, err, "config 8byte:compute.ecrKeepTaggedImages is no longer read: the bootstrap project owns the app image repository and its lifecycle: "+
+		"remove it (bootstrap config 8byte:registry)")
 }
 
 func TestStackConfigErrors(t *testing.T) {
@@ -69,10 +113,14 @@ func TestStackConfigErrors(t *testing.T) {
 		values map[string]string
 		want   string
 	}{
-		{"unknown stack name", "staging", nil,
-			`stack "staging" is not an environment name (dev, prod): set 8byte:environment to the environment it deploys`},
-		{"unknown environment override", "staging", map[string]string{"environment": "qa"},
-			`config 8byte:environment: invalid value "qa": must be one of dev, prod`},
+		{"stack without profile", "staging", nil,
+			`stack "staging" has no profile: set 8byte:profile to dev or prod (the defaults it starts from; its resources are named after the stack)`},
+		{"unknown profile", "staging", map[string]string{"profile": "qa"},
+			`config 8byte:profile: invalid value "qa": must be dev or prod (the defaults the stack starts from)`},
+		{"stack name too long for the load balancer", "integration-eu", map[string]string{"profile": "dev"},
+			`stack name "integration-eu": must be lowercase letters, digits and single inner hyphens, start with a letter, at most 12 characters (it is part of every physical name, e.g. the load balancer's)`},
+		{"reserved stack name", "bootstrap", map[string]string{"profile": "dev"},
+			`stack name "bootstrap" is reserved for the bootstrap project`},
 		{"app port not a number", "dev", map[string]string{"appPort": "http"},
 			`config 8byte:appPort: invalid value "http": must be a port from 1024 to 65535 (the container runs unprivileged)`},
 		{"privileged app port", "dev", map[string]string{"appPort": "80"},
@@ -90,7 +138,9 @@ func TestStackConfigErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := parseConfig(tc.stack, tc.values)
+			values := devRequired()
+			maps.Copy(values, tc.values)
+			_, err := parseConfig(tc.stack, values)
 			assert.EqualError(t, err, tc.want)
 		})
 	}
@@ -111,6 +161,6 @@ func TestUnknownTopLevelKeysAreRejected(t *testing.T) {
 	assert.NoError(t, rejectUnknownKeys(`{"aws:region": "us-east-1", "8byte:network": "{}", "8byte:appPort": "8000"}`))
 	err := rejectUnknownKeys(`{"aws:region": "us-east-1", "8byte:netwrok": "{}", "8byte:appport": "8000"}`) //nolint:misspell // the typo is the test
 	assert.EqualError(t, err, "unknown config keys 8byte:appport, 8byte:netwrok; known keys: "+             //nolint:misspell // the typo is the test
-		"environment, appPort, network, github, database, compute, observability (see the README's configuration table)")
+		"profile, appPort, network, github, database, compute, observability (see the README's configuration table)")
 	assert.ErrorContains(t, rejectUnknownKeys(`not json`), "reading the stack configuration")
 }

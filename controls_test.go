@@ -7,11 +7,14 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/8byte/infra/controls"
+	"github.com/8byte/infra/foundation"
 	"github.com/8byte/infra/settings"
+	"github.com/8byte/infra/tests"
 )
 
 var update = flag.Bool("update", false, "rewrite generated files (docs/controls.md)")
@@ -23,6 +26,34 @@ var (
 	inventories = map[settings.Environment]*controls.Stack{}
 )
 
+// bootstrapInventory returns the inventory of the bootstrap project's foundation (the account's state
+// bucket, keys, OIDC provider and registry), evaluated by the same controls as the application stacks.
+func bootstrapInventory(t testing.TB) *controls.Stack {
+	t.Helper()
+	inventoryMu.Lock()
+	defer inventoryMu.Unlock()
+	if s, ok := inventories[foundation.Environment]; ok {
+		return s
+	}
+	mocks, err := tests.Run("shared", nil, func(ctx *pulumi.Context) error {
+		_, err := foundation.NewFoundation(ctx, &foundation.Args{Account: tests.Account, Config: foundation.DefaultConfig()})
+		return err
+	})
+	require.NoError(t, err)
+	inventories[foundation.Environment] = &controls.Stack{Env: foundation.Environment, Resources: mocks.All()}
+	return inventories[foundation.Environment]
+}
+
+// allInventories are the application stacks' inventories and the bootstrap project's, by column name.
+func allInventories(t testing.TB) map[string]*controls.Stack {
+	t.Helper()
+	out := map[string]*controls.Stack{"bootstrap": bootstrapInventory(t)}
+	for _, env := range settings.Environments {
+		out[env.Name] = stackInventory(t, env)
+	}
+	return out
+}
+
 // stackInventory returns the inventory of env's stack, run once with its real stack file and shared by
 // the tests (which never change it: breaking works on a Clone).
 func stackInventory(t testing.TB, env settings.Environment) *controls.Stack {
@@ -32,16 +63,16 @@ func stackInventory(t testing.TB, env settings.Environment) *controls.Stack {
 	if s, ok := inventories[env]; ok {
 		return s
 	}
-	mocks, _, err := runStack(t, string(env), stackConfig(t, string(env)))
+	mocks, _, err := runStack(t, env.Name, stackConfig(t, env.Name))
 	require.NoError(t, err)
 	inventories[env] = &controls.Stack{Env: env, Resources: mocks.All()}
 	return inventories[env]
 }
 
 func TestControlMatrix(t *testing.T) {
-	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
-			for _, r := range controls.Evaluate(stackInventory(t, env), controls.All(), controls.Exceptions) {
+	for name, stack := range allInventories(t) {
+		t.Run(name, func(t *testing.T) {
+			for _, r := range controls.Evaluate(stack, controls.All(), controls.Exceptions) {
 				assert.NotEqual(t, controls.Fail, r.Status, "%s %s fails: %v", r.Control.ID, r.Control.Title, r.Findings)
 			}
 		})
@@ -53,7 +84,7 @@ func TestEveryExceptionIsNeeded(t *testing.T) {
 	for _, env := range settings.Environments {
 		stack := stackInventory(t, env)
 		for _, ex := range controls.Exceptions {
-			if ex.Env != "" && ex.Env != env {
+			if ex.Env != (settings.Environment{}) && ex.Env != env {
 				continue
 			}
 			i := slices.IndexFunc(controls.All(), func(c *controls.Control) bool { return c.ID == ex.Control })
@@ -66,15 +97,11 @@ func TestEveryExceptionIsNeeded(t *testing.T) {
 }
 
 func TestEveryControlCanFail(t *testing.T) {
-	stacks := map[settings.Environment]*controls.Stack{}
-	for _, env := range settings.Environments {
-		stacks[env] = stackInventory(t, env)
-	}
+	stacks := allInventories(t)
 	for _, c := range controls.All() {
 		t.Run(c.ID, func(t *testing.T) {
 			shownToFail := false
-			for _, env := range settings.Environments {
-				stack := stacks[env]
+			for env, stack := range stacks {
 				if len(stack.OfType(c.Types...)) == 0 {
 					continue // nothing to break (a declared "not applicable")
 				}
@@ -93,10 +120,10 @@ func TestEveryControlCanFail(t *testing.T) {
 }
 
 func TestControlMatrixDocument(t *testing.T) {
-	envs := []string{"dev", "prod"}
+	envs := []string{"dev", "prod", "bootstrap"}
 	results := map[string][]controls.Result{}
-	for _, env := range envs {
-		results[env] = controls.Evaluate(stackInventory(t, settings.Environment(env)), controls.All(), controls.Exceptions)
+	for name, stack := range allInventories(t) {
+		results[name] = controls.Evaluate(stack, controls.All(), controls.Exceptions)
 	}
 	want := controls.Markdown(envs, results)
 	if *update {

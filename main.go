@@ -1,5 +1,7 @@
 // Command 8byte is the Pulumi program that deploys the 8byte web application's AWS stack, one stack per
-// environment (dev, prod). It only wires the tiers together: each tier package owns its resources.
+// environment (dev, prod, or any name with a dev or prod profile). It only wires the tiers together:
+// each tier package owns its resources. What every stack of an account shares (state backend, secrets
+// keys, GitHub OIDC provider, image registry) is the bootstrap project's (bootstrap/), read here by config.
 package main
 
 import (
@@ -44,7 +46,7 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	account, err := lookupAccount(ctx)
+	account, err := settings.LookupAccount(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +54,9 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, err
 	}
 	if err := cfg.Recovery.CheckAccount(account); err != nil {
+		return nil, err
+	}
+	if err := checkStandIns(cfg, account); err != nil {
 		return nil, err
 	}
 	zones, err := availabilityZones(ctx, account, cfg.Network)
@@ -64,8 +69,8 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	}
 	env := cfg.Environment
 	name := settings.Prefix(env)
-	repository := name + "-app"                // explicit ECR name: CI pushes to it, the instance role may pull from it
-	metricsNamespace := "8byte/" + string(env) // the only namespace the instance role may publish to
+	repository := name + "-app"             // explicit ECR name: CI pushes to it, the instance role may pull from it
+	metricsNamespace := "8byte/" + env.Name // the only namespace the instance role may publish to
 
 	identity, err := iam.NewIAM(ctx, name, &iam.Args{
 		Environment: env, Account: account, Config: cfg.GitHub,
@@ -105,7 +110,7 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	}
 	app, err := compute.NewCompute(ctx, name, &compute.Args{
 		Environment: env, Account: account, Config: cfg.Compute, AppPort: cfg.AppPort,
-		AppRepositoryName: repository, MetricsNamespace: metricsNamespace, LogRetentionDays: logs.LogRetentionDays,
+		MetricsNamespace: metricsNamespace, LogRetentionDays: logs.LogRetentionDays,
 		VpcId: net.VpcId, PublicSubnetIds: net.PublicSubnetIds, PrivateSubnetIds: net.PrivateSubnetIds,
 		AlbSecurityGroupId: net.AlbSecurityGroupId, AppSecurityGroupId: net.AppSecurityGroupId,
 		InstanceProfileArn: identity.InstanceProfileArn, ConnectionSecretArn: db.ConnectionSecretArn,
@@ -127,7 +132,8 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	}
 
 	return pulumi.Map{
-		"environment":       pulumi.String(env),
+		"environment":       pulumi.String(env.Name),
+		"profile":           pulumi.String(env.Profile),
 		"region":            pulumi.String(account.Region),
 		"vpcId":             net.VpcId,
 		"vpcCidr":           net.VpcCidr,
@@ -161,7 +167,7 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		"albArn":           app.AlbArn,
 		"targetGroupArn":   app.TargetGroupArn,
 		"asgName":          app.AsgName,
-		"ecrRepositoryUrl": app.EcrRepositoryURL,
+		"ecrRepositoryUrl": pulumi.String(cfg.Compute.RepositoryURL),
 		"imageTag":         pulumi.String(cfg.Compute.ImageTag),
 		"webAclArn":        app.WebACLArn,
 		"albLogBucketName": app.AlbLogBucketName,
@@ -184,24 +190,6 @@ func readDefaultTags(ctx *pulumi.Context) (map[string]string, error) {
 		return nil, fmt.Errorf("config aws:defaultTags: %w", err)
 	}
 	return defaultTags.Tags, nil
-}
-
-// lookupAccount asks AWS once, with plain invokes, which partition, region and account the stack deploys
-// to, so that every tier builds ARNs from known values (and previews show whole policies).
-func lookupAccount(ctx *pulumi.Context) (settings.Account, error) {
-	identity, err := aws.GetCallerIdentity(ctx, nil)
-	if err != nil {
-		return settings.Account{}, fmt.Errorf("looking up the AWS account: %w", err)
-	}
-	partition, err := aws.GetPartition(ctx, nil)
-	if err != nil {
-		return settings.Account{}, fmt.Errorf("looking up the AWS partition: %w", err)
-	}
-	region, err := aws.GetRegion(ctx, nil)
-	if err != nil {
-		return settings.Account{}, fmt.Errorf("looking up the AWS region (set aws:region): %w", err)
-	}
-	return settings.Account{ID: identity.AccountId, Partition: partition.Partition, Region: region.Name, DNSSuffix: partition.DnsSuffix}, nil
 }
 
 // availabilityZones returns the configured zones, checked against the region's, or the region's first

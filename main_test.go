@@ -7,7 +7,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/8byte/infra/settings"
 	"github.com/8byte/infra/tests"
 )
 
@@ -58,7 +57,7 @@ func TestEveryResourceBelongsToATierComponent(t *testing.T) {
 			if strings.Contains(r.Parent, "::pulumi:pulumi:Stack::") {
 				assert.False(t, r.Custom, "%s sits at the stack root instead of inside a tier component", r.Describe())
 				assert.True(t, strings.HasPrefix(r.Type, "8byte:"), "%s: root components are ours", r.Describe())
-				assert.Equal(t, settings.Prefix(settings.Environment(stack)), r.Name)
+				assert.Equal(t, "8byte-"+stack, r.Name)
 			}
 		}
 	}
@@ -99,5 +98,38 @@ func BenchmarkStack(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// names returns the logical names (Pulumi auto-names physical names from them) and the explicit
+// physical names (inputs name, bucket, identifier, alias names) of every resource of mocks.
+func names(mocks *tests.Mocks) map[string]string {
+	out := map[string]string{}
+	for _, r := range mocks.All() {
+		out[r.Name] = r.Describe()
+		for _, key := range []string{"name", "bucket", "identifier", "dashboardName", "namePrefix"} {
+			if v := r.String(key); v != "" {
+				out[v] = r.Describe() + " " + key
+			}
+		}
+	}
+	return out
+}
+
+func TestAStagingStackCollidesWithNothingOfDev(t *testing.T) {
+	dev, _, err := runStack(t, "dev", stackConfig(t, "dev"))
+	require.NoError(t, err)
+	cfg := stackConfig(t, "dev")
+	cfg["8byte:profile"] = "dev"
+	staging, out, err := runStack(t, "staging", cfg)
+	require.NoError(t, err)
+	assert.Equal(t, "staging", out["environment"])
+	assert.Equal(t, "dev", out["profile"])
+	devNames := names(dev)
+	for name, what := range names(staging) {
+		assert.NotContains(t, devNames, name, "%s is also dev's (%s)", what, devNames[name])
+		if strings.HasPrefix(name, "8byte-") {
+			assert.True(t, strings.HasPrefix(name, "8byte-staging"), "%s: %s does not carry the stack's name", what, name)
+		}
 	}
 }

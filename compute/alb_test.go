@@ -27,6 +27,7 @@ func TestAccessLogBucketLetsTheRegionsELBDeliver(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			mocks, _ := runCompute(t, settings.Dev, func(_ *pulumi.Context, a *Args) error {
 				a.Account.Region = tc.region
+				a.Config.RepositoryURL = "123456789012.dkr.ecr." + tc.region + ".amazonaws.com/8byte-app"
 				return nil
 			})
 			assert.Equal(t, tc.invokes, mocks.Invokes())
@@ -70,7 +71,7 @@ func TestELBLogDeliveryPrincipal(t *testing.T) {
 
 func TestLoadBalancer(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runCompute(t, env, nil)
 			alb := only(t, mocks, typeLB)
 			assert.Equal(t, settings.Prefix(env)+"-alb", alb.Name)

@@ -1,18 +1,16 @@
 // Package compute is the compute tier: the internet-facing Application Load Balancer (TLS listeners,
-// access logs, WAF web ACL), the ECR repository of the app image, and the launch template and Auto
-// Scaling group that run the app container on EC2 in the private subnets, with rolling instance refresh
-// and target-tracking scaling.
+// access logs, WAF web ACL) and the launch template and Auto Scaling group that run the app container on
+// EC2 in the private subnets, with rolling instance refresh and target-tracking scaling. The image comes
+// from the account's ECR repository, which the bootstrap project owns (config compute.repositoryUrl).
 package compute
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/autoscaling"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ecr"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -32,9 +30,6 @@ type Args struct {
 	// AppPort is the port the app listens on, on the host (the container uses the host network); 1024 or
 	// above, since the container runs as a non-root user without capabilities.
 	AppPort int
-	// AppRepositoryName is the ECR repository's name, `8byte-<env>-app`: explicit because CI pushes to it
-	// by name and the IAM tier scopes the instances' pull permission to it.
-	AppRepositoryName string
 	// MetricsNamespace is the CloudWatch namespace of the instances' memory and disk metrics, `8byte/<env>`.
 	MetricsNamespace string
 	// LogRetentionDays is the retention of the WAF log group (the stack's log retention).
@@ -59,7 +54,7 @@ type Args struct {
 	SystemLogGroupName pulumi.StringInput
 }
 
-// Compute is the web-facing part of the stack: load balancer, firewall, registry and instances.
+// Compute is the web-facing part of the stack: load balancer, firewall and instances.
 type Compute struct {
 	pulumi.ResourceState
 
@@ -70,15 +65,10 @@ type Compute struct {
 	TargetGroupArn       pulumi.StringOutput `pulumi:"targetGroupArn"`
 	TargetGroupArnSuffix pulumi.StringOutput `pulumi:"targetGroupArnSuffix"`
 	AsgName              pulumi.StringOutput `pulumi:"asgName"`
-	EcrRepositoryURL     pulumi.StringOutput `pulumi:"ecrRepositoryUrl"`
-	EcrRepositoryArn     pulumi.StringOutput `pulumi:"ecrRepositoryArn"`
 	// WebACLArn is the WAF web ACL's ARN, "" when the WAF is off.
 	WebACLArn        pulumi.StringOutput `pulumi:"webAclArn"`
 	AlbLogBucketName pulumi.StringOutput `pulumi:"albLogBucketName"`
 }
-
-// repositoryName is ECR's repository-name grammar.
-var repositoryName = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
 
 // NewCompute validates args and creates the compute tier of a stack.
 func NewCompute(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.ResourceOption) (*Compute, error) {
@@ -91,7 +81,7 @@ func NewCompute(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		return nil, fmt.Errorf("register compute %s: %w", name, err)
 	}
 	b := &builder{ctx: ctx, name: name, args: args, component: c, parent: pulumi.Parent(c)}
-	steps := []func() error{b.logBucket, b.loadBalancer, b.firewall, b.registry, b.launchTemplate, b.autoScaling}
+	steps := []func() error{b.logBucket, b.loadBalancer, b.firewall, b.launchTemplate, b.autoScaling}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("compute %s: %w", name, err)
@@ -109,8 +99,6 @@ func NewCompute(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 	c.TargetGroupArn = b.targetGroup.Arn
 	c.TargetGroupArnSuffix = b.targetGroup.ArnSuffix
 	c.AsgName = b.asg.Name
-	c.EcrRepositoryURL = b.repository.RepositoryUrl
-	c.EcrRepositoryArn = b.repository.Arn
 	c.WebACLArn = pulumi.String("").ToStringOutput()
 	if b.webACL != nil {
 		c.WebACLArn = b.webACL.Arn
@@ -124,8 +112,6 @@ func NewCompute(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Res
 		"targetGroupArn":       c.TargetGroupArn,
 		"targetGroupArnSuffix": c.TargetGroupArnSuffix,
 		"asgName":              c.AsgName,
-		"ecrRepositoryUrl":     c.EcrRepositoryURL,
-		"ecrRepositoryArn":     c.EcrRepositoryArn,
 		"webAclArn":            c.WebACLArn,
 		"albLogBucketName":     c.AlbLogBucketName,
 	}); err != nil {
@@ -149,18 +135,11 @@ func validateArgs(name string, args *Args) error {
 	if acct.ID == "" || acct.Region == "" || acct.Partition == "" || acct.DNSSuffix == "" {
 		return fail("the account (id, partition, region, DNS suffix) is required")
 	}
-	if cert := args.Config.CertificateArn; cert != "" {
-		parts := strings.Split(cert, ":")
-		if parts[1] != acct.Partition || parts[3] != acct.Region || parts[4] != acct.ID {
-			return settings.Invalid("compute.certificateArn", cert, "must be a certificate of account %s in region %s (%s): an ALB only uses ACM certificates of its own account and region",
-				acct.ID, acct.Region, acct.Partition)
-		}
+	if err := args.Config.CheckAccount(acct); err != nil {
+		return err
 	}
 	if args.AppPort < 1024 || args.AppPort > 65535 {
 		return fail("app port %d must be 1024-65535: the container runs as a non-root user without capabilities", args.AppPort)
-	}
-	if len(args.AppRepositoryName) < 2 || len(args.AppRepositoryName) > 256 || !repositoryName.MatchString(args.AppRepositoryName) {
-		return fail("ECR repository name %q is not a valid repository name", args.AppRepositoryName)
 	}
 	if args.MetricsNamespace == "" || strings.HasPrefix(args.MetricsNamespace, "AWS/") {
 		return fail("metrics namespace %q must be set and must not start with AWS/", args.MetricsNamespace)
@@ -200,7 +179,6 @@ type builder struct {
 	alb         *lb.LoadBalancer
 	targetGroup *lb.TargetGroup
 	webACL      *wafv2.WebAcl // nil when the WAF is off
-	repository  *ecr.Repository
 	template    *ec2.LaunchTemplate
 	asg         *autoscaling.Group
 }

@@ -24,19 +24,18 @@ const (
 	typeWebACLAssoc    = "aws:wafv2/webAclAssociation:WebAclAssociation"
 	typeWebACLLogging  = "aws:wafv2/webAclLoggingConfiguration:WebAclLoggingConfiguration"
 	typeLogGroup       = "aws:cloudwatch/logGroup:LogGroup"
-	typeRepository     = "aws:ecr/repository:Repository"
-	typeLifecycle      = "aws:ecr/lifecyclePolicy:LifecyclePolicy"
 	typeLaunchTemplate = "aws:ec2/launchTemplate:LaunchTemplate"
 	typeASG            = "aws:autoscaling/group:Group"
 	typePolicy         = "aws:autoscaling/policy:Policy"
 	typeRDS            = "aws:rds/instance:Instance"
 
-	testCertificate  = "arn:aws:acm:us-east-1:123456789012:certificate/0b3f7a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
-	testProfile      = "arn:aws:iam::123456789012:instance-profile/8byte-test-app"
-	testSecret       = "arn:aws:secretsmanager:us-east-1:123456789012:secret:8byte-test-db-connection-AbCdEf" //nolint:gosec // a secret's ARN, not a credential
-	testAccessLogs   = "8byte-test-access-logs"
-	testProdImageTag = "3f9c2ab"
-	invokeELBAccount = "aws:elb/getServiceAccount:getServiceAccount"
+	testCertificate   = "arn:aws:acm:us-east-1:123456789012:certificate/0b3f7a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+	testProfile       = "arn:aws:iam::123456789012:instance-profile/8byte-test-app"
+	testSecret        = "arn:aws:secretsmanager:us-east-1:123456789012:secret:8byte-test-db-connection-AbCdEf" //nolint:gosec // a secret's ARN, not a credential
+	testAccessLogs    = "8byte-test-access-logs"
+	testProdImageTag  = "3f9c2ab"
+	testRepositoryURL = "123456789012.dkr.ecr.us-east-1.amazonaws.com/8byte-app"
+	invokeELBAccount  = "aws:elb/getServiceAccount:getServiceAccount"
 )
 
 var account = tests.Account
@@ -45,8 +44,9 @@ var account = tests.Account
 // which it has no default for, and a certificate).
 func testArgs(env settings.Environment) *Args {
 	cfg := DefaultConfig(env)
+	cfg.RepositoryURL = testRepositoryURL
+	cfg.ImageTag = testProdImageTag
 	if env.IsProd() {
-		cfg.ImageTag = testProdImageTag
 		cfg.CertificateArn = testCertificate
 	}
 	prefix := settings.Prefix(env)
@@ -55,7 +55,6 @@ func testArgs(env settings.Environment) *Args {
 		Account:             account,
 		Config:              cfg,
 		AppPort:             8000,
-		AppRepositoryName:   prefix + "-app",
 		MetricsNamespace:    "8byte/" + env.String(),
 		LogRetentionDays:    testRetention(env),
 		VpcId:               pulumi.String("vpc-0123"),
@@ -93,7 +92,7 @@ func tryCompute(env settings.Environment, change func(ctx *pulumi.Context, args 
 	args := testArgs(env)
 	var c *Compute
 	var newErr error
-	mocks, err := tests.Run(string(env), nil, func(ctx *pulumi.Context) error {
+	mocks, err := tests.Run(env.Name, nil, func(ctx *pulumi.Context) error {
 		if change != nil {
 			if err := change(ctx, args); err != nil {
 				return err
@@ -118,7 +117,7 @@ func only(t *testing.T, mocks *tests.Mocks, typ string) *tests.Resource {
 
 func TestEveryChildIsParentedByTheComponent(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runCompute(t, env, nil)
 			component := tests.AssertAllDescendFrom(t, mocks, ComponentType)
 			assert.Equal(t, "8byte-"+env.String(), component.Name)
@@ -139,12 +138,16 @@ func TestInvalidArgsRegisterNothing(t *testing.T) {
 			"compute 8byte-dev: app port 80 must be 1024-65535: the container runs as a non-root user without capabilities"},
 		{"certificate of another region", func(a *Args) {
 			a.Config.CertificateArn = strings.Replace(testCertificate, "us-east-1", "eu-west-1", 1)
-		}, `config 8byte:compute.certificateArn: invalid value "arn:aws:acm:eu-west-1:123456789012:certificate/0b3f7a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b": must be a certificate of account 123456789012 in region us-east-1 (aws): an ALB only uses ACM certificates of its own account and region`},
+		}, `config 8byte:compute.certificateArn: invalid value "arn:aws:acm:eu-west-1:123456789012:certificate/0b3f7a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b": must be a certificate of account 123456789012 in region us-east-1 (aws): an ALB only uses ACM certificates of its own account and region; request one for your host name (README: DNS and the certificate) and set its ARN`},
 		{"certificate of another account", func(a *Args) {
 			a.Config.CertificateArn = strings.Replace(testCertificate, tests.AccountID, "210987654321", 1)
-		}, `config 8byte:compute.certificateArn: invalid value "arn:aws:acm:us-east-1:210987654321:certificate/0b3f7a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b": must be a certificate of account 123456789012 in region us-east-1 (aws): an ALB only uses ACM certificates of its own account and region`},
-		{"bad repository name", func(a *Args) { a.AppRepositoryName = "8byte_Dev app" },
-			`compute 8byte-dev: ECR repository name "8byte_Dev app" is not a valid repository name`},
+		}, `config 8byte:compute.certificateArn: invalid value "arn:aws:acm:us-east-1:210987654321:certificate/0b3f7a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b": must be a certificate of account 123456789012 in region us-east-1 (aws): an ALB only uses ACM certificates of its own account and region; request one for your host name (README: DNS and the certificate) and set its ARN`},
+		{"repository of another account", func(a *Args) {
+			a.Config.RepositoryURL = strings.Replace(testRepositoryURL, tests.AccountID, "210987654321", 1)
+		}, `config 8byte:compute.repositoryUrl: invalid value "210987654321.dkr.ecr.us-east-1.amazonaws.com/8byte-app": must be the repository of account 123456789012 in region us-east-1: set the output repositoryUrl of this account's bootstrap stack (README: from zero)`},
+		{"repository of another region", func(a *Args) {
+			a.Config.RepositoryURL = strings.Replace(testRepositoryURL, "us-east-1", "eu-west-1", 1)
+		}, `config 8byte:compute.repositoryUrl: invalid value "123456789012.dkr.ecr.eu-west-1.amazonaws.com/8byte-app": must be the repository of account 123456789012 in region us-east-1: set the output repositoryUrl of this account's bootstrap stack (README: from zero)`},
 		{"AWS namespace", func(a *Args) { a.MetricsNamespace = "AWS/EC2" },
 			`compute 8byte-dev: metrics namespace "AWS/EC2" must be set and must not start with AWS/`},
 		{"bad log retention", func(a *Args) { a.LogRetentionDays = 31 },
@@ -173,7 +176,7 @@ func TestOutputs(t *testing.T) {
 		waf    bool
 	}{{settings.Dev, "http://", true}, {settings.Prod, "https://", true}}
 	for _, tc := range cases {
-		t.Run(string(tc.env), func(t *testing.T) {
+		t.Run(tc.env.Name, func(t *testing.T) {
 			mocks, c := runCompute(t, tc.env, nil)
 			alb, tg := only(t, mocks, typeLB), only(t, mocks, typeTargetGroup)
 			dns := alb.Out["dnsName"].(string)
@@ -185,9 +188,7 @@ func TestOutputs(t *testing.T) {
 			assert.Equal(t, tg.Out["arn"], tests.AwaitString(t, c.TargetGroupArn))
 			assert.Equal(t, tg.Out["arnSuffix"], tests.AwaitString(t, c.TargetGroupArnSuffix))
 			assert.Equal(t, only(t, mocks, typeASG).Out["name"], tests.AwaitString(t, c.AsgName))
-			repo := only(t, mocks, typeRepository)
-			assert.Equal(t, "123456789012.dkr.ecr.us-east-1.amazonaws.com/8byte-"+tc.env.String()+"-app", tests.AwaitString(t, c.EcrRepositoryURL))
-			assert.Equal(t, repo.Out["arn"], tests.AwaitString(t, c.EcrRepositoryArn))
+			assert.Empty(t, mocks.OfType("aws:ecr/repository:Repository"), "the registry is the bootstrap project's")
 			assert.Equal(t, only(t, mocks, typeWebACL).Out["arn"], tests.AwaitString(t, c.WebACLArn))
 			assert.Equal(t, only(t, mocks, typeBucket).Out["bucket"], tests.AwaitString(t, c.AlbLogBucketName))
 		})
@@ -203,7 +204,7 @@ func TestOutputs(t *testing.T) {
 // group (the positive control: the check sees real dependencies).
 func TestInstancesDoNotWaitForTheDatabase(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runCompute(t, env, func(ctx *pulumi.Context, a *Args) error {
 				if _, err := rds.NewInstance(ctx, "8byte-test-db", &rds.InstanceArgs{
 					Engine: pulumi.String("postgres"), InstanceClass: pulumi.String("db.t4g.micro"), AllocatedStorage: pulumi.Int(20),

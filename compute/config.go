@@ -18,8 +18,14 @@ type Config struct {
 	MinSize         int `json:"minSize"`
 	MaxSize         int `json:"maxSize"`
 	DesiredCapacity int `json:"desiredCapacity"`
-	// ImageTag is the tag of the app image in the stack's ECR repository that the instances run. ECR tags
-	// are immutable here, so a tag names one build (CI uses the git SHA); "latest" is refused.
+	// RepositoryURL is the account's ECR repository of the app image, the bootstrap project's output
+	// repositoryUrl (<account>.dkr.ecr.<region>.<dns suffix>/<name>): every stack of the account runs
+	// images from it, so one build (one digest) is promoted from dev to prod.
+	RepositoryURL string `json:"repositoryUrl"`
+	// ImageTag is the tag of the app image in RepositoryURL that the instances run. ECR tags are
+	// immutable there, so a tag names one build (CI uses the tree hash of app/); "latest" is refused.
+	// There is no default: the image is pushed before the first deploy (README: the first image), so no
+	// instance ever starts without an image to run.
 	ImageTag string `json:"imageTag"`
 	// CertificateArn is the ACM certificate (same account and region) of the HTTPS listener; empty means
 	// no HTTPS, which prod refuses unless AllowHTTPWithoutCertificate is set.
@@ -51,27 +57,22 @@ type Config struct {
 	RequestsPerTargetTarget int `json:"requestsPerTargetTarget"`
 	// RootVolumeGiB is the size of each instance's encrypted gp3 root volume.
 	RootVolumeGiB int `json:"rootVolumeGiB"`
-	// EcrUntaggedImageDays expires untagged images (superseded layers of failed pushes) after that many days.
-	EcrUntaggedImageDays int `json:"ecrUntaggedImageDays"`
-	// EcrKeepTaggedImages is how many tagged images the repository keeps; older ones expire. Keep it well
-	// above the number of builds between deploys: an expired running tag cannot be pulled on scale-out.
-	EcrKeepTaggedImages int `json:"ecrKeepTaggedImages"`
 }
 
-// BootstrapImageTag is dev's default image tag: a placeholder, so that a fresh dev stack deploys before CI
-// has pushed any image. Instances keep retrying the pull until the tag exists; set the real tag (the
-// deploy pipeline does) to run a build.
-const BootstrapImageTag = "bootstrap"
+// StandInImageTag is the image tag of the committed stack files: no image has it. It lets the unit tests
+// and the offline engine run the stacks as committed; a real deployment refuses it (see main's stand-in
+// checks) and names the tag of the image pushed before the first deploy.
+const StandInImageTag = "bootstrap"
 
 // DefaultConfig returns the compute defaults of env. Dev is small (one instance, at most two); prod runs
-// 2-6 instances (the design's source: 2/6/2) and has no default image tag: the stack must name the build.
+// 2-6 instances (the design's source: 2/6/2). No profile has a default repository or image tag: the
+// stack names the account's repository and the build it runs.
 func DefaultConfig(env settings.Environment) Config {
 	c := Config{
 		InstanceType:                        "t3.small",
 		MinSize:                             1,
 		MaxSize:                             2,
 		DesiredCapacity:                     1,
-		ImageTag:                            BootstrapImageTag,
 		WafEnabled:                          true,
 		WafRateLimit:                        2000,
 		HealthCheckPath:                     "/health",
@@ -81,17 +82,12 @@ func DefaultConfig(env settings.Environment) Config {
 		CPUTargetPercent:                    60,
 		RequestsPerTargetTarget:             1000,
 		RootVolumeGiB:                       20,
-		EcrUntaggedImageDays:                3,
-		EcrKeepTaggedImages:                 10,
 	}
 	if env.IsProd() {
 		c.InstanceType = "t3.medium"
 		c.MinSize, c.MaxSize, c.DesiredCapacity = 2, 6, 2
-		c.ImageTag = ""
 		c.MaxInstanceLifetimeDays = 30
 		c.RootVolumeGiB = 30
-		c.EcrUntaggedImageDays = 7
-		c.EcrKeepTaggedImages = 30
 	}
 	return c
 }
@@ -132,13 +128,14 @@ const (
 	minRootVolumeGiB     = 8   // the AL2023 AMI's snapshot
 	maxRootVolumeGiB     = 1024
 	maxHealthCheckPath   = 1024
+	maxRepositoryName    = 256
 	maxAsgSize           = 100
-	maxEcrImageCount     = 1000
-	maxEcrUntaggedDays   = 365
 	maxRequestsPerTarget = 100_000
 )
 
 var (
+	// repositoryURL is an ECR private repository URL: account, region, DNS suffix, repository name.
+	repositoryURL = regexp.MustCompile(`^([0-9]{12})\.dkr\.ecr\.([a-z]{2}(?:-gov)?-[a-z]+-[0-9])\.(amazonaws\.com(?:\.cn)?)/([a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*)$`)
 	// imageTag is Docker's tag grammar.
 	imageTag = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
 	// certificateArn is an ACM certificate ARN in any partition.
@@ -152,7 +149,10 @@ func (c Config) Validate(env settings.Environment) error {
 	if err := c.validateInstances(); err != nil {
 		return err
 	}
-	if err := c.validateImageTag(env); err != nil {
+	if err := c.validateRepository(); err != nil {
+		return err
+	}
+	if err := c.validateImageTag(); err != nil {
 		return err
 	}
 	if err := c.validateWeb(env); err != nil {
@@ -161,10 +161,7 @@ func (c Config) Validate(env settings.Environment) error {
 	if err := c.validateScaling(); err != nil {
 		return err
 	}
-	if err := settings.CheckRange("compute.ecrUntaggedImageDays", c.EcrUntaggedImageDays, 1, maxEcrUntaggedDays); err != nil {
-		return err
-	}
-	return settings.CheckRange("compute.ecrKeepTaggedImages", c.EcrKeepTaggedImages, 1, maxEcrImageCount)
+	return nil
 }
 
 func (c Config) validateInstances() error {
@@ -190,14 +187,58 @@ func (c Config) validateInstances() error {
 	return settings.CheckRange("compute.rootVolumeGiB", c.RootVolumeGiB, minRootVolumeGiB, maxRootVolumeGiB)
 }
 
-func (c Config) validateImageTag(env settings.Environment) error {
+func (c Config) validateRepository() error {
+	if c.RepositoryURL == "" {
+		return settings.Invalid("compute.repositoryUrl", c.RepositoryURL,
+			"must name the account's app image repository: the bootstrap project's output repositoryUrl (README: from zero)")
+	}
+	_, _, _, err := c.Repository()
+	return err
+}
+
+// Repository splits RepositoryURL into the account, the region and the repository name.
+func (c Config) Repository() (accountID, region, name string, err error) {
+	m := repositoryURL.FindStringSubmatch(c.RepositoryURL)
+	if m == nil || len(m[4]) < 2 || len(m[4]) > maxRepositoryName {
+		return "", "", "", settings.Invalid("compute.repositoryUrl", c.RepositoryURL,
+			"must be an ECR repository URL, <account>.dkr.ecr.<region>.amazonaws.com/<name> (the bootstrap project's output repositoryUrl)")
+	}
+	return m[1], m[2], m[4], nil
+}
+
+// CheckAccount rejects values that belong to another account or region than account's: the load balancer
+// only uses ACM certificates of its own account and region, and the instances pull from the account's
+// registry in their region (the instance role may pull from nothing else).
+func (c Config) CheckAccount(account settings.Account) error {
+	if cert := c.CertificateArn; cert != "" {
+		parts := strings.Split(cert, ":")
+		if parts[1] != account.Partition || parts[3] != account.Region || parts[4] != account.ID {
+			return settings.Invalid("compute.certificateArn", cert,
+				"must be a certificate of account %s in region %s (%s): an ALB only uses ACM certificates of its own account and region; "+
+					"request one for your host name (README: DNS and the certificate) and set its ARN",
+				account.ID, account.Region, account.Partition)
+		}
+	}
+	id, region, _, err := c.Repository()
+	if err != nil {
+		return err
+	}
+	host, _, _ := strings.Cut(c.RepositoryURL, "/")
+	if id != account.ID || region != account.Region || !strings.HasSuffix(host, "."+account.DNSSuffix) {
+		return settings.Invalid("compute.repositoryUrl", c.RepositoryURL,
+			"must be the repository of account %s in region %s: set the output repositoryUrl of this account's bootstrap stack (README: from zero)",
+			account.ID, account.Region)
+	}
+	return nil
+}
+
+func (c Config) validateImageTag() error {
 	switch {
-	case c.ImageTag == "" && env.IsProd():
-		return settings.Invalid("compute.imageTag", c.ImageTag, "prod has no default: name the image tag to run (CI pushes the git SHA)")
 	case c.ImageTag == "":
-		return settings.Invalid("compute.imageTag", c.ImageTag, "must name the image tag to run")
+		return settings.Invalid("compute.imageTag", c.ImageTag,
+			"must name the image to run: push the first image before the first deploy (README: the first image), then set its tag (CI sets the tree hash of app/)")
 	case c.ImageTag == "latest":
-		return settings.Invalid("compute.imageTag", c.ImageTag, "tags are immutable and name one build; use the build's tag (the git SHA), not latest")
+		return settings.Invalid("compute.imageTag", c.ImageTag, "tags are immutable and name one build; use the build's tag (CI uses the tree hash of app/), not latest")
 	case !imageTag.MatchString(c.ImageTag):
 		return settings.Invalid("compute.imageTag", c.ImageTag, "must be a Docker tag: letters, digits, _ . - (not first), at most 128 characters")
 	}

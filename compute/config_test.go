@@ -8,10 +8,20 @@ import (
 	"github.com/8byte/infra/settings"
 )
 
+// noImageTag is the refusal of an empty compute.imageTag.
+const noImageTag = "must name the image to run: push the first image before the first deploy (README: the first image), then set its tag (CI sets the tree hash of app/)"
+
 func TestDefaultConfigs(t *testing.T) {
 	dev := DefaultConfig(settings.Dev)
+	assert.Empty(t, dev.ImageTag, "no profile has a default image")
+	assert.Empty(t, dev.RepositoryURL, "no profile has a default repository")
+	assert.EqualError(t, dev.Validate(settings.Dev),
+		`config 8byte:compute.repositoryUrl: invalid value "": must name the account's app image repository: the bootstrap project's output repositoryUrl (README: from zero)`)
+	dev.RepositoryURL = testRepositoryURL
+	assert.EqualError(t, dev.Validate(settings.Dev),
+		`config 8byte:compute.imageTag: invalid value "": `+noImageTag)
+	dev.ImageTag = "3f9c2ab"
 	assert.NoError(t, dev.Validate(settings.Dev))
-	assert.Equal(t, BootstrapImageTag, dev.ImageTag)
 	assert.Equal(t, []int{1, 2, 1}, []int{dev.MinSize, dev.MaxSize, dev.DesiredCapacity})
 	assert.True(t, dev.WafEnabled)
 	assert.Empty(t, dev.CertificateArn)
@@ -20,8 +30,7 @@ func TestDefaultConfigs(t *testing.T) {
 	assert.Equal(t, []int{2, 6, 2}, []int{prod.MinSize, prod.MaxSize, prod.DesiredCapacity}, "the design's 2/6/2")
 	assert.Equal(t, 100, prod.InstanceRefreshMinHealthyPercentage)
 	assert.True(t, prod.WafEnabled)
-	assert.EqualError(t, prod.Validate(settings.Prod),
-		`config 8byte:compute.imageTag: invalid value "": prod has no default: name the image tag to run (CI pushes the git SHA)`)
+	prod.RepositoryURL = testRepositoryURL
 	prod.ImageTag = "3f9c2ab"
 	prod.CertificateArn = testCertificate
 	assert.NoError(t, prod.Validate(settings.Prod))
@@ -60,12 +69,14 @@ func TestConfigValidation(t *testing.T) {
 			"config 8byte:compute.desiredCapacity: invalid value 3: must be between compute.minSize (1) and compute.maxSize (2)"},
 		{"tiny root volume", settings.Dev, func(c *Config) { c.RootVolumeGiB = 4 },
 			"config 8byte:compute.rootVolumeGiB: invalid value 4: must be between 8 and 1024"},
-		{"empty image tag in dev", settings.Dev, func(c *Config) { c.ImageTag = "" },
-			`config 8byte:compute.imageTag: invalid value "": must name the image tag to run`},
 		{"empty image tag in prod", settings.Prod, func(c *Config) { c.ImageTag = "" },
-			`config 8byte:compute.imageTag: invalid value "": prod has no default: name the image tag to run (CI pushes the git SHA)`},
+			`config 8byte:compute.imageTag: invalid value "": ` + noImageTag},
+		{"repository URL without name", settings.Dev, func(c *Config) { c.RepositoryURL = "123456789012.dkr.ecr.us-east-1.amazonaws.com" },
+			`config 8byte:compute.repositoryUrl: invalid value "123456789012.dkr.ecr.us-east-1.amazonaws.com": must be an ECR repository URL, <account>.dkr.ecr.<region>.amazonaws.com/<name> (the bootstrap project's output repositoryUrl)`},
+		{"repository URL with a tag", settings.Dev, func(c *Config) { c.RepositoryURL = testRepositoryURL + ":v1" },
+			`config 8byte:compute.repositoryUrl: invalid value "123456789012.dkr.ecr.us-east-1.amazonaws.com/8byte-app:v1": must be an ECR repository URL, <account>.dkr.ecr.<region>.amazonaws.com/<name> (the bootstrap project's output repositoryUrl)`},
 		{"latest", settings.Dev, func(c *Config) { c.ImageTag = "latest" },
-			`config 8byte:compute.imageTag: invalid value "latest": tags are immutable and name one build; use the build's tag (the git SHA), not latest`},
+			`config 8byte:compute.imageTag: invalid value "latest": tags are immutable and name one build; use the build's tag (CI uses the tree hash of app/), not latest`},
 		{"malformed tag", settings.Dev, func(c *Config) { c.ImageTag = "v1 $(reboot)" },
 			`config 8byte:compute.imageTag: invalid value "v1 $(reboot)": must be a Docker tag: letters, digits, _ . - (not first), at most 128 characters`},
 		{"tag starting with a dot", settings.Dev, func(c *Config) { c.ImageTag = ".hidden" },
@@ -96,10 +107,6 @@ func TestConfigValidation(t *testing.T) {
 			"config 8byte:compute.cpuTargetPercent: invalid value 95: must be between 10 and 90"},
 		{"no request target", settings.Dev, func(c *Config) { c.RequestsPerTargetTarget = 0 },
 			"config 8byte:compute.requestsPerTargetTarget: invalid value 0: must be between 1 and 100000"},
-		{"untagged kept forever", settings.Dev, func(c *Config) { c.EcrUntaggedImageDays = 0 },
-			"config 8byte:compute.ecrUntaggedImageDays: invalid value 0: must be between 1 and 365"},
-		{"no tagged images kept", settings.Prod, func(c *Config) { c.EcrKeepTaggedImages = 0 },
-			"config 8byte:compute.ecrKeepTaggedImages: invalid value 0: must be between 1 and 1000"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

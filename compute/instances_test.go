@@ -21,7 +21,7 @@ func TestLaunchTemplate(t *testing.T) {
 		{settings.Prod, "t3.medium", "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64", 30},
 	}
 	for _, tc := range cases {
-		t.Run(string(tc.env), func(t *testing.T) {
+		t.Run(tc.env.Name, func(t *testing.T) {
 			mocks, _ := runCompute(t, tc.env, nil)
 			lt := only(t, mocks, typeLaunchTemplate)
 			assert.Equal(t, tc.ami, lt.String("imageId"))
@@ -71,7 +71,7 @@ func TestAutoScalingGroup(t *testing.T) {
 		{settings.Prod, []int{2, 6, 2}, 30 * 24 * 3600, 100, 200},
 	}
 	for _, tc := range cases {
-		t.Run(string(tc.env), func(t *testing.T) {
+		t.Run(tc.env.Name, func(t *testing.T) {
 			mocks, _ := runCompute(t, tc.env, nil)
 			asg, lt, tg := only(t, mocks, typeASG), only(t, mocks, typeLaunchTemplate), only(t, mocks, typeTargetGroup)
 			assert.Equal(t, []string{"subnet-priv-a", "subnet-priv-b"}, asg.Strings("vpcZoneIdentifiers"))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"text/template"
 
 	"github.com/8byte/infra/settings"
@@ -69,12 +70,12 @@ type userDataView struct {
 // resolved values of the other tiers' outputs.
 func newUserData(args *Args, connectionSecretArn, appLogGroup, systemLogGroup string) UserData {
 	acct := args.Account
-	registry := fmt.Sprintf("%s.dkr.ecr.%s.%s", acct.ID, acct.Region, acct.DNSSuffix)
+	registry, _, _ := strings.Cut(args.Config.RepositoryURL, "/")
 	return UserData{
 		Environment:      args.Environment,
 		Region:           acct.Region,
 		Registry:         registry,
-		Image:            fmt.Sprintf("%s/%s:%s", registry, args.AppRepositoryName, args.Config.ImageTag),
+		Image:            args.Config.RepositoryURL + ":" + args.Config.ImageTag,
 		AppPort:          args.AppPort,
 		AppLogGroup:      appLogGroup,
 		SystemLogGroup:   systemLogGroup,

@@ -67,15 +67,11 @@ var envFlag = regexp.MustCompile(`-e ([A-Z_]+)=(\S+)`)
 
 func TestUserDataRunsTheImageHardened(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runCompute(t, env, nil)
 			script := renderedUserData(t, only(t, mocks, typeLaunchTemplate))
 			prefix := settings.Prefix(env)
-			tag := DefaultConfig(settings.Dev).ImageTag
-			if env.IsProd() {
-				tag = testProdImageTag
-			}
-			image := "123456789012.dkr.ecr.us-east-1.amazonaws.com/" + prefix + "-app:" + tag
+			image := "123456789012.dkr.ecr.us-east-1.amazonaws.com/8byte-app:" + testProdImageTag
 
 			assert.True(t, strings.HasPrefix(script, "#!/bin/bash\n"))
 			assert.Contains(t, script, "\nset -euo pipefail\n")
@@ -116,7 +112,7 @@ func TestUserDataRunsTheImageHardened(t *testing.T) {
 			assert.Equal(t, map[string]string{
 				"APP_ENV":                  env.String(),
 				"APP_PORT":                 "8000",
-				"APP_VERSION":              tag,
+				"APP_VERSION":              testProdImageTag,
 				"AWS_REGION":               "us-east-1",
 				"DB_CONNECTION_SECRET_ARN": testSecret,
 				"METRICS_NAMESPACE":        "8byte/" + env.String(),

@@ -12,7 +12,7 @@ import (
 
 func TestWebACLRules(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			prefix := settings.Prefix(env)
 			mocks, _ := runCompute(t, env, func(_ *pulumi.Context, a *Args) error { a.Config.WafRateLimit = 1500; return nil })
 			acl := only(t, mocks, typeWebACL)
@@ -53,7 +53,7 @@ func TestWebACLRules(t *testing.T) {
 
 func TestWebACLIsAssociatedAndLogged(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runCompute(t, env, nil)
 			acl, alb := only(t, mocks, typeWebACL), only(t, mocks, typeLB)
 			assoc := only(t, mocks, typeWebACLAssoc)

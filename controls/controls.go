@@ -164,7 +164,7 @@ func Evaluate(s *Stack, all []*Control, exceptions []Exception) []Result {
 
 func exceptionFor(id string, env settings.Environment, exceptions []Exception) (Exception, bool) {
 	for _, ex := range exceptions {
-		if ex.Control == id && (ex.Env == "" || ex.Env == env) {
+		if ex.Control == id && (ex.Env == (settings.Environment{}) || ex.Env == env) {
 			return ex, true
 		}
 	}

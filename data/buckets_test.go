@@ -13,7 +13,7 @@ import (
 
 func TestAccessLogBucketTakesServerAccessLogs(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runData(t, env, nil)
 			buckets := mocks.OfType(typeBucket)
 			require.Len(t, buckets, 1)

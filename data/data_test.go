@@ -41,7 +41,7 @@ var (
 )
 
 func defaultTags(env settings.Environment) map[string]string {
-	return map[string]string{"Project": "8byte", "Environment": string(env), "ManagedBy": "pulumi"}
+	return map[string]string{"Project": "8byte", "Environment": env.Name, "ManagedBy": "pulumi"}
 }
 
 // testArgs returns the args main.go would pass for env with its default config.
@@ -67,7 +67,7 @@ func runData(t *testing.T, env settings.Environment, change func(*Args)) (*tests
 		change(args)
 	}
 	var d *Data
-	mocks, err := tests.Run(string(env), nil, func(ctx *pulumi.Context) error {
+	mocks, err := tests.Run(env.Name, nil, func(ctx *pulumi.Context) error {
 		var err error
 		d, err = NewData(ctx, settings.Prefix(env), args)
 		return err
@@ -86,7 +86,7 @@ func instance(t *testing.T, mocks *tests.Mocks) *tests.Resource {
 
 func TestEveryChildIsParentedByTheComponent(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runData(t, env, nil)
 			tests.AssertAllDescendFrom(t, mocks, ComponentType)
 		})
@@ -135,7 +135,7 @@ func TestInvalidArgsRegisterNothing(t *testing.T) {
 // runInvalid runs NewData with args that should be rejected and returns its error as NewData returned it.
 func runInvalid(env settings.Environment, args *Args) (*tests.Mocks, error) {
 	var newErr error
-	mocks, _ := tests.Run(string(env), nil, func(ctx *pulumi.Context) error {
+	mocks, _ := tests.Run(env.Name, nil, func(ctx *pulumi.Context) error {
 		_, newErr = NewData(ctx, settings.Prefix(env), args)
 		return newErr
 	})
@@ -154,7 +154,7 @@ func TestDevWithoutMonitoringNeedsNoRole(t *testing.T) {
 
 func TestOutputs(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, d := runData(t, env, nil)
 			db := instance(t, mocks)
 			passwordSecret := db.Output("masterUserSecrets.0.secretArn").(string)
@@ -165,7 +165,7 @@ func TestOutputs(t *testing.T) {
 			assert.Equal(t, db.Out["address"], tests.AwaitString(t, d.DbAddress))
 			assert.Equal(t, 5432, tests.Await(t, d.DbPort))
 			assert.Equal(t, "app", tests.AwaitString(t, d.DbName))
-			assert.Equal(t, "postgres-8byte-"+string(env), tests.AwaitString(t, d.DbInstanceId))
+			assert.Equal(t, "postgres-8byte-"+env.Name, tests.AwaitString(t, d.DbInstanceId))
 			assert.Equal(t, passwordSecret, tests.AwaitString(t, d.DbSecretArn))
 			assert.Contains(t, passwordSecret, ":secret:rds!db-")
 			assert.Equal(t, connection.Out["arn"], tests.AwaitString(t, d.ConnectionSecretArn))
@@ -192,7 +192,7 @@ func TestOutputs(t *testing.T) {
 // them may wait for the database, or the instance fleet would be on its 10-20 minute critical path.
 func TestNothingTheInstanceFleetNeedsWaitsForTheDatabase(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runData(t, env, nil)
 			prefix := settings.Prefix(env)
 			db := instance(t, mocks)

@@ -118,7 +118,7 @@ func (b *builder) database() error {
 
 	prod := env.IsProd()
 	// protected: prod keeps its database through a mistaken destroy; a recovery drill's copy is disposable.
-	protected := prod && !b.args.Recovery.Drill
+	protected := env.Protected()
 	args := &rds.InstanceArgs{
 		Identifier:    pulumi.String(b.identifier),
 		Engine:        pulumi.String("postgres"),

@@ -22,7 +22,7 @@ func TestInstancePerEnvironment(t *testing.T) {
 		{settings.Prod, "postgres-8byte-prod", "db.m7g.large", true, true, 30, 100, 1000, 15, "postgres-8byte-prod-final"},
 	}
 	for _, tc := range cases {
-		t.Run(string(tc.env), func(t *testing.T) {
+		t.Run(tc.env.Name, func(t *testing.T) {
 			mocks, _ := runData(t, tc.env, nil)
 			prefix := settings.Prefix(tc.env)
 			db := instance(t, mocks)
@@ -105,13 +105,13 @@ func TestParameterGroupForcesTLSAndLogs(t *testing.T) {
 		{settings.Prod, "18", "postgres18", "all", "1000"}, // PostgreSQL 18: log_connections is a list of stages
 	}
 	for _, tc := range cases {
-		t.Run(string(tc.env)+"-"+tc.version, func(t *testing.T) {
+		t.Run(tc.env.Name+"-"+tc.version, func(t *testing.T) {
 			mocks, _ := runData(t, tc.env, func(a *Args) { a.Config.EngineVersion = tc.version })
 			groups := mocks.OfType(typeParamGroup)
 			require.Len(t, groups, 1)
 			group := groups[0]
 			assert.Equal(t, tc.family, group.String("family"), "the family follows the engine version")
-			assert.Equal(t, "postgres-8byte-"+string(tc.env)+"-"+tc.family, group.String("name"))
+			assert.Equal(t, "postgres-8byte-"+tc.env.Name+"-"+tc.family, group.String("name"))
 			var got []param
 			for _, p := range group.Get("parameters").([]any) {
 				m := p.(map[string]any)
@@ -135,7 +135,7 @@ func TestLogGroupsExistWithRetentionBeforeTheInstance(t *testing.T) {
 		env       settings.Environment
 		retention int
 	}{{settings.Dev, 30}, {settings.Prod, 365}} {
-		t.Run(string(tc.env), func(t *testing.T) {
+		t.Run(tc.env.Name, func(t *testing.T) {
 			mocks, _ := runData(t, tc.env, nil)
 			db := instance(t, mocks)
 			groups := mocks.OfType(typeLogGroup)
@@ -146,7 +146,7 @@ func TestLogGroupsExistWithRetentionBeforeTheInstance(t *testing.T) {
 				assert.Equal(t, tc.retention, g.Int("retentionInDays"), g.Name)
 				assert.Contains(t, db.Dependencies, g.URN, "the instance waits for %s", g.String("name"))
 			}
-			id := "postgres-8byte-" + string(tc.env)
+			id := "postgres-8byte-" + tc.env.Name
 			assert.Equal(t, []string{"/aws/rds/instance/" + id + "/postgresql", "/aws/rds/instance/" + id + "/upgrade"}, names)
 		})
 	}

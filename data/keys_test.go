@@ -31,7 +31,7 @@ func TestKeyPoliciesGrantOnlyTheirUsers(t *testing.T) {
 		env    settings.Environment
 		window int
 	}{{settings.Dev, 7}, {settings.Prod, 30}} {
-		t.Run(string(tc.env), func(t *testing.T) {
+		t.Run(tc.env.Name, func(t *testing.T) {
 			mocks, _ := runData(t, tc.env, nil)
 			prefix := settings.Prefix(tc.env)
 

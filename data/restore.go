@@ -30,9 +30,10 @@ type Recovery struct {
 	SourceRegion string `json:"sourceRegion"`
 	// RestoreTime is the point in time to restore to (RFC 3339, UTC); empty means the latest restorable time.
 	RestoreTime string `json:"restoreTime"`
-	// Drill marks a disaster-recovery drill: the stack is created to be destroyed again, so its database has
-	// no deletion protection, no final snapshot and keeps no automated backups after deletion, and it does
-	// not replicate its own backups. Only a recovery stack can be a drill.
+	// Drill marks a disaster-recovery drill: the stack is created to be destroyed again, so nothing of it is
+	// protected or retained (settings.Environment.Drill, Protected): no deletion protection, final snapshot
+	// or retained automated backups, keys, buckets or secrets, and it does not replicate its own backups.
+	// Only a recovery stack can be a drill.
 	Drill bool `json:"drill"`
 }
 

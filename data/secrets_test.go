@@ -38,22 +38,22 @@ func TestConnectionSecretIsNamedEncryptedAndRecoverable(t *testing.T) {
 		env      settings.Environment
 		recovery int
 	}{{settings.Dev, 0}, {settings.Prod, 30}} {
-		t.Run(string(tc.env), func(t *testing.T) {
+		t.Run(tc.env.Name, func(t *testing.T) {
 			mocks, _ := runData(t, tc.env, nil)
 			secrets := mocks.OfType(typeSecret)
 			require.Len(t, secrets, 1, "the only secret this stack creates; RDS creates the password secret")
 			secret := secrets[0]
-			assert.Equal(t, "8byte-"+string(tc.env)+"-db-connection", secret.String("name"))
+			assert.Equal(t, "8byte-"+tc.env.Name+"-db-connection", secret.String("name"))
 			assert.Equal(t, mocks.Find(typeKey, settings.Prefix(tc.env)+"-secrets-key").Out["arn"], secret.String("kmsKeyId"))
 			assert.Equal(t, tc.recovery, secret.Int("recoveryWindowInDays"))
-			assert.Equal(t, "8byte-"+string(tc.env)+"-db-connection", secret.Tag("Name"))
+			assert.Equal(t, "8byte-"+tc.env.Name+"-db-connection", secret.Tag("Name"))
 		})
 	}
 }
 
 func TestConnectionValueFollowsTheAppContract(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runData(t, env, nil)
 			db := instance(t, mocks)
 			secret := mocks.Find(typeSecret, settings.Prefix(env)+"-db-connection")

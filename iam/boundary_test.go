@@ -84,7 +84,7 @@ func grantsOfTheStack(t *testing.T, mocks *tests.Mocks, env settings.Environment
 
 func TestBoundaryLetsEveryGrantThrough(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runIAM(t, env, gitHub)
 			boundary := document(t, find(t, mocks, typePolicy, settings.Prefix(env)+"-boundary"), "policy")
 			grants := grantsOfTheStack(t, mocks, env)
@@ -184,7 +184,7 @@ func TestPoliciesFitIAMLimits(t *testing.T) {
 	for _, acct := range accounts {
 		args := testArgs(settings.Prod)
 		args.Account = acct
-		args.Config = Config{Enabled: true, Repository: "o/r", CreateOidcProvider: true, StateBucket: strings.Repeat("s", 63), //nolint:gosec // G101: a key ARN, not a credential
+		args.Config = Config{Enabled: true, Repository: "o/r", OidcProviderArn: testProviderARN, StateBucket: strings.Repeat("s", 63), //nolint:gosec // G101: a key ARN, not a credential
 			SecretsProviderKeyArn: "arn:aws-us-gov:kms:us-gov-west-1:999999999999:key/mrk-0123456789abcdef0123456789abcdef"}
 		s := newScope(args, "8byte-prod-boundary")
 		boundary, err := boundaryDocument(s).JSON()

@@ -19,13 +19,15 @@ type Config struct {
 	// Repository is the GitHub repository, "owner/repo", exactly as GitHub spells it (the token's sub
 	// claim is compared case-sensitively).
 	Repository string `json:"repository,omitempty"`
-	// OidcProviderArn names the account's existing GitHub OIDC provider; CreateOidcProvider asks this stack
-	// to create it instead. An account holds the provider once: exactly one stack creates it.
-	OidcProviderArn    string `json:"oidcProviderArn,omitempty"`
-	CreateOidcProvider bool   `json:"createOidcProvider"`
+	// OidcProviderArn names the account's GitHub OIDC provider, the bootstrap project's output
+	// oidcProviderArn: an account holds the provider once, so no application stack creates it.
+	OidcProviderArn string `json:"oidcProviderArn,omitempty"`
 	// StateBucket is the S3 bucket of the Pulumi state backend the workflows log in to; empty when the
 	// state lives elsewhere.
 	StateBucket string `json:"stateBucket,omitempty"`
+	// StateKeyArn is the KMS key that encrypts the state bucket's objects (the bootstrap output
+	// stateKeyArn); empty when the state lives elsewhere.
+	StateKeyArn string `json:"stateKeyArn,omitempty"`
 	// SecretsProviderKeyArn is the KMS key of the stack's Pulumi secrets provider (awskms://); empty when
 	// the stack uses another secrets provider.
 	SecretsProviderKeyArn string `json:"secretsProviderKeyArn,omitempty"`
@@ -67,13 +69,9 @@ func (c Config) Validate(env settings.Environment) error {
 		return settings.Invalid(ConfigKey+".oidcProviderArn", c.OidcProviderArn,
 			"must be the ARN of the account's GitHub OIDC provider, arn:<partition>:iam::<account>:oidc-provider/%s", githubOIDCHost)
 	}
-	if c.OidcProviderArn != "" && c.CreateOidcProvider {
-		return settings.Invalid(ConfigKey+".createOidcProvider", c.CreateOidcProvider,
-			"set either oidcProviderArn (the account already has the provider) or createOidcProvider, not both")
-	}
-	if c.Enabled && c.OidcProviderArn == "" && !c.CreateOidcProvider {
+	if c.Enabled && c.OidcProviderArn == "" {
 		return settings.Invalid(ConfigKey+".oidcProviderArn", c.OidcProviderArn,
-			"the GitHub roles need the account's OIDC provider: set oidcProviderArn, or createOidcProvider in exactly one stack of the account")
+			"the GitHub roles need the account's OIDC provider: set the bootstrap project's output oidcProviderArn")
 	}
 	if c.StateBucket != "" {
 		if !bucketNamePattern.MatchString(c.StateBucket) || strings.Contains(c.StateBucket, "..") {
@@ -84,6 +82,10 @@ func (c Config) Validate(env settings.Environment) error {
 				"must not be named like this stack's own buckets (%s-*): a stack cannot hold its own state, and the preview role may not read their objects",
 				settings.Prefix(env))
 		}
+	}
+	if c.StateKeyArn != "" && !kmsKeyPattern.MatchString(c.StateKeyArn) {
+		return settings.Invalid(ConfigKey+".stateKeyArn", c.StateKeyArn,
+			"must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (the bootstrap output stateKeyArn)")
 	}
 	if c.SecretsProviderKeyArn != "" && !kmsKeyPattern.MatchString(c.SecretsProviderKeyArn) {
 		return settings.Invalid(ConfigKey+".secretsProviderKeyArn", c.SecretsProviderKeyArn,

@@ -24,13 +24,13 @@ func TestGitHubIsOffByDefault(t *testing.T) {
 
 func TestValidConfigs(t *testing.T) {
 	cases := map[string]Config{
-		"existing provider": {Enabled: true, Repository: "8byte/infra", OidcProviderArn: testProviderARN},
-		"created provider":  {Enabled: true, Repository: "Some-Org/my.repo_name-2", CreateOidcProvider: true},
-		"backend and key": {Enabled: true, Repository: "a/b", CreateOidcProvider: true, StateBucket: "8byte-pulumi-state", //nolint:gosec // G101: a key ARN, not a credential
+		"existing provider":   {Enabled: true, Repository: "8byte/infra", OidcProviderArn: testProviderARN},
+		"odd repository name": {Enabled: true, Repository: "Some-Org/my.repo_name-2", OidcProviderArn: testProviderARN},
+		"backend and key": {Enabled: true, Repository: "a/b", OidcProviderArn: testProviderARN, StateBucket: "8byte-pulumi-state", //nolint:gosec // G101: a key ARN, not a credential
 			SecretsProviderKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef"},
 		"disabled with values kept": {Repository: "a/b", OidcProviderArn: testProviderARN},
 		"china partition":           {Enabled: true, Repository: "a/b", OidcProviderArn: "arn:aws-cn:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
-		"longest names":             {Enabled: true, Repository: strings.Repeat("o", 39) + "/" + strings.Repeat("r", 100), CreateOidcProvider: true},
+		"longest names":             {Enabled: true, Repository: strings.Repeat("o", 39) + "/" + strings.Repeat("r", 100), OidcProviderArn: testProviderARN},
 	}
 	for name, cfg := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -41,7 +41,7 @@ func TestValidConfigs(t *testing.T) {
 
 func TestConfigValidation(t *testing.T) {
 	enabled := func(change func(*Config)) Config {
-		c := Config{Enabled: true, Repository: "8byte/infra", CreateOidcProvider: true}
+		c := Config{Enabled: true, Repository: "8byte/infra", OidcProviderArn: testProviderARN}
 		change(&c)
 		return c
 	}
@@ -73,16 +73,14 @@ func TestConfigValidation(t *testing.T) {
 			`config 8byte:github.repository: invalid value "o/..": ` + repoRule},
 		{"malformed repository while disabled", Config{Repository: "owner repo"},
 			`config 8byte:github.repository: invalid value "owner repo": ` + repoRule},
-		{"neither provider option", enabled(func(c *Config) { c.CreateOidcProvider = false }),
-			`config 8byte:github.oidcProviderArn: invalid value "": the GitHub roles need the account's OIDC provider: set oidcProviderArn, or createOidcProvider in exactly one stack of the account`},
-		{"both provider options", enabled(func(c *Config) { c.OidcProviderArn = testProviderARN }),
-			`config 8byte:github.createOidcProvider: invalid value true: set either oidcProviderArn (the account already has the provider) or createOidcProvider, not both`},
+		{"no provider", enabled(func(c *Config) { c.OidcProviderArn = "" }),
+			`config 8byte:github.oidcProviderArn: invalid value "": the GitHub roles need the account's OIDC provider: set the bootstrap project's output oidcProviderArn`},
+		{"state key alias", enabled(func(c *Config) { c.StateKeyArn = "alias/8byte-bootstrap-state" }),
+			`config 8byte:github.stateKeyArn: invalid value "alias/8byte-bootstrap-state": must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (the bootstrap output stateKeyArn)`},
 		{"provider of another issuer", enabled(func(c *Config) {
-			c.CreateOidcProvider = false
 			c.OidcProviderArn = "arn:aws:iam::123456789012:oidc-provider/gitlab.com"
 		}), `config 8byte:github.oidcProviderArn: invalid value "arn:aws:iam::123456789012:oidc-provider/gitlab.com": must be the ARN of the account's GitHub OIDC provider, arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com`},
 		{"provider ARN without account", enabled(func(c *Config) {
-			c.CreateOidcProvider = false
 			c.OidcProviderArn = "arn:aws:iam:::oidc-provider/token.actions.githubusercontent.com"
 		}), `config 8byte:github.oidcProviderArn: invalid value "arn:aws:iam:::oidc-provider/token.actions.githubusercontent.com": must be the ARN of the account's GitHub OIDC provider, arn:<partition>:iam::<account>:oidc-provider/token.actions.githubusercontent.com`},
 		{"bucket with capitals", enabled(func(c *Config) { c.StateBucket = "State-Bucket" }),

@@ -209,15 +209,6 @@ func deployStatements(s scope, roleBoundary policy.Conditions) []policy.Statemen
 			Condition: policy.Conditions{"StringEquals": {"iam:AWSServiceName": servicePrincipals(s, serviceLinkedRoleServices)}},
 		},
 	}
-	if s.github.CreateOidcProvider {
-		statements = append(statements, policy.Statement{
-			Sid:    "MaintainGitHubProvider",
-			Effect: policy.Allow,
-			Action: actions("iam", "AddClientIDToOpenIDConnectProvider", "RemoveClientIDFromOpenIDConnectProvider",
-				"TagOpenIDConnectProvider", "UntagOpenIDConnectProvider", "UpdateOpenIDConnectProviderThumbprint"),
-			Resource: []string{s.oidcProviderARN()},
-		})
-	}
 	return append(statements, stateStatements(s, true)...)
 }
 

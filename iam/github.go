@@ -1,9 +1,6 @@
 package iam
 
 import (
-	"fmt"
-
-	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/8byte/infra/policy"
@@ -34,7 +31,7 @@ func MainBranchSubject(repository string) string {
 // EnvironmentSubject is the token subject of a workflow job that runs in the GitHub environment env of
 // repository (one GitHub environment per stack, with its own protection rules).
 func EnvironmentSubject(repository string, env settings.Environment) string {
-	return "repo:" + repository + ":environment:" + string(env)
+	return "repo:" + repository + ":environment:" + env.Name
 }
 
 // githubTrust lets GitHub Actions runs of the given subjects (exact values, never patterns) assume a
@@ -66,6 +63,18 @@ func stateStatements(s scope, write bool) []policy.Statement {
 			policy.Statement{Sid: "ListState", Effect: policy.Allow, Action: actions("s3", "GetBucketLocation", "ListBucket"), Resource: arns[:1]},
 			policy.Statement{Sid: "AccessState", Effect: policy.Allow, Action: objectActions, Resource: arns[1:]},
 		)
+	}
+	if key := s.github.StateKeyArn; key != "" {
+		// The state objects are SSE-KMS with the bootstrap project's state key: S3 decrypts (and, on
+		// write, generates data keys) for the role, only on S3's behalf.
+		keyActions := actions("kms", "Decrypt")
+		if write {
+			keyActions = actions("kms", "Decrypt", "GenerateDataKey")
+		}
+		out = append(out, policy.Statement{
+			Sid: "UseStateKeyThroughS3", Effect: policy.Allow, Action: keyActions, Resource: []string{key},
+			Condition: policy.Conditions{"StringEquals": {"kms:ViaService": {viaService(s.account, "s3")}}},
+		})
 	}
 	if key := s.github.SecretsProviderKeyArn; key != "" {
 		out = append(out, policy.Statement{
@@ -101,7 +110,7 @@ func previewGuardStatements(s scope) []policy.Statement {
 	}
 }
 
-// github creates, when enabled, the OIDC provider (if this stack owns it) and the preview and deploy roles.
+// github creates, when enabled, the preview and deploy roles, trusting the account's OIDC provider.
 func (b *builder) github() error {
 	cfg := b.args.Config
 	if !cfg.Enabled {
@@ -110,21 +119,8 @@ func (b *builder) github() error {
 		b.out.DeployRoleArn = pulumi.String("").ToStringOutput()
 		return nil
 	}
+	// The account's provider is the bootstrap project's (one per account, shared by every stack's roles).
 	providerARN := pulumi.String(cfg.OidcProviderArn).ToStringOutput()
-	if cfg.CreateOidcProvider {
-		// AWS validates GitHub's tokens against its own trust store: no thumbprint is needed (the field is
-		// optional). The provider is the account's, shared by every stack's roles: dropping it from this
-		// stack must not delete it under the others.
-		provider, err := awsiam.NewOpenIdConnectProvider(b.ctx, b.child("github-oidc"), &awsiam.OpenIdConnectProviderArgs{
-			Url:           pulumi.String("https://" + githubOIDCHost),
-			ClientIdLists: pulumi.StringArray{pulumi.String(githubAudience)},
-			Tags:          settings.NameTag(b.child("github-oidc")),
-		}, b.parent, pulumi.RetainOnDelete(true))
-		if err != nil {
-			return fmt.Errorf("github oidc provider: %w", err)
-		}
-		providerARN = provider.Arn
-	}
 	trust := func(subjects ...string) pulumi.StringOutput {
 		return policy.Render(pulumi.StringMap{"provider": providerARN}, func(v map[string]string) policy.Document {
 			return githubTrust(v["provider"], subjects...)
@@ -145,7 +141,7 @@ func (b *builder) github() error {
 		return err
 	}
 
-	deploy, err := b.roleWithTrust("github-deploy", "Deploys "+b.name+" from the "+string(b.args.Environment)+" environment of "+cfg.Repository,
+	deploy, err := b.roleWithTrust("github-deploy", "Deploys "+b.name+" from the "+b.args.Environment.Name+" environment of "+cfg.Repository,
 		trust(EnvironmentSubject(cfg.Repository, b.args.Environment)))
 	if err != nil {
 		return err

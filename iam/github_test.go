@@ -20,29 +20,22 @@ func TestGitHubRolesAreOffByDefault(t *testing.T) {
 	}
 }
 
-func TestCreatedOidcProvider(t *testing.T) {
+func TestNoStackCreatesTheOidcProvider(t *testing.T) {
 	mocks, c := runIAM(t, settings.Prod, gitHub)
-	providers := mocks.OfType(typeOIDC)
-	require.Len(t, providers, 1)
-	p := providers[0]
-	assert.Equal(t, "8byte-prod-github-oidc", p.Name)
-	assert.Equal(t, "https://token.actions.githubusercontent.com", p.String("url"))
-	assert.Equal(t, []string{"sts.amazonaws.com"}, p.Strings("clientIdLists"))
-	assert.Nil(t, p.Get("thumbprintLists"), "AWS trusts GitHub's certificate itself")
-	assert.True(t, p.RetainOnDelete, "the account's provider outlives this stack")
+	assert.Empty(t, mocks.OfType(typeOIDC), "the account's provider is the bootstrap project's")
 	assert.Equal(t, testProviderARN, tests.AwaitString(t, c.OidcProviderArn))
 }
 
 func TestGitHubRoleTrust(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, c := runIAM(t, env, gitHub)
 			pre := settings.Prefix(env)
 			boundary := find(t, mocks, typePolicy, pre+"-boundary").Out["arn"]
 			for role, subjects := range map[string][]string{
 				// drift.yml runs on main (schedule, workflow_dispatch) in no GitHub environment.
 				"github-preview": {"repo:8byte/infra:pull_request", "repo:8byte/infra:ref:refs/heads/main"},
-				"github-deploy":  {"repo:8byte/infra:environment:" + string(env)},
+				"github-deploy":  {"repo:8byte/infra:environment:" + env.Name},
 			} {
 				r := find(t, mocks, typeRole, pre+"-"+role)
 				assert.Equal(t, boundary, r.String("permissionsBoundary"), role)
@@ -56,7 +49,6 @@ func TestGitHubRoleTrust(t *testing.T) {
 						"token.actions.githubusercontent.com:sub": subjects,
 					}},
 				}}, document(t, r, "assumeRolePolicy").Statement, role)
-				assert.True(t, mocks.DependsOn(r, mocks.OfType(typeOIDC)[0]), "%s is created after the provider", role)
 			}
 			assert.Equal(t, find(t, mocks, typeRole, pre+"-github-preview").Out["arn"], tests.AwaitString(t, c.PreviewRoleArn))
 			assert.Equal(t, find(t, mocks, typeRole, pre+"-github-deploy").Out["arn"], tests.AwaitString(t, c.DeployRoleArn))
@@ -81,7 +73,7 @@ func TestExistingOidcProvider(t *testing.T) {
 	assert.Equal(t, policy.Principal{"Federated": {existing}}, trust.Statement[0].Principal)
 	deploy := document(t, find(t, mocks, typeRolePolicy, "8byte-dev-github-deploy-permissions"), "policy")
 	for _, st := range deploy.Statement {
-		assert.NotEqual(t, "MaintainGitHubProvider", st.Sid, "another stack owns the provider")
+		assert.NotEqual(t, "MaintainGitHubProvider", st.Sid, "the bootstrap project owns the provider")
 		assert.NotContains(t, []string{"ListState", "AccessState", "UseSecretsProvider"}, st.Sid, "no backend configured")
 	}
 }
@@ -112,7 +104,7 @@ func TestPreviewRole(t *testing.T) {
 
 func TestPreviewWithoutStateBucketDeniesEveryDecryptionThroughServices(t *testing.T) {
 	mocks, _ := runIAM(t, settings.Dev, func(a *Args) {
-		a.Config = Config{Enabled: true, Repository: "8byte/infra", CreateOidcProvider: true}
+		a.Config = Config{Enabled: true, Repository: "8byte/infra", OidcProviderArn: testProviderARN}
 	})
 	guard := document(t, find(t, mocks, typeRolePolicy, "8byte-dev-github-preview-guard"), "policy")
 	require.Len(t, guard.Statement, 3, "only the denials")
@@ -207,9 +199,6 @@ func TestDeployPolicy(t *testing.T) {
 			Resource: []string{iamARN("role/aws-service-role/*")},
 			Condition: policy.Conditions{"StringEquals": {"iam:AWSServiceName": {"autoscaling.amazonaws.com",
 				"elasticloadbalancing.amazonaws.com", "rds.amazonaws.com"}}}},
-		{Sid: "MaintainGitHubProvider", Effect: "Allow", Action: []string{"iam:AddClientIDToOpenIDConnectProvider",
-			"iam:RemoveClientIDFromOpenIDConnectProvider", "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider",
-			"iam:UpdateOpenIDConnectProviderThumbprint"}, Resource: []string{testProviderARN}},
 		{Sid: "ListState", Effect: "Allow", Action: []string{"s3:GetBucketLocation", "s3:ListBucket"}, Resource: []string{"arn:aws:s3:::8byte-pulumi-state"}},
 		{Sid: "AccessState", Effect: "Allow", Action: []string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"},
 			Resource: []string{"arn:aws:s3:::8byte-pulumi-state/*"}},
@@ -225,7 +214,7 @@ func TestDeployRoleCanPushTheAppImage(t *testing.T) {
 	calls := []string{"ecr:DescribeImages", "ecr:BatchCheckLayerAvailability", "ecr:InitiateLayerUpload", "ecr:UploadLayerPart",
 		"ecr:CompleteLayerUpload", "ecr:PutImage", "ecr:BatchGetImage"}
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runIAM(t, env, gitHub)
 			p := settings.Prefix(env)
 			boundary := document(t, find(t, mocks, typePolicy, p+"-boundary"), "policy")
@@ -246,5 +235,22 @@ func TestDeployRoleCanPushTheAppImage(t *testing.T) {
 			assert.True(t, allowed("ecr:GetAuthorizationToken", "*"))
 			assert.Contains(t, WildcardResourceActions, "ecr:GetAuthorizationToken")
 		})
+	}
+}
+
+func TestStateKeyIsUsedThroughS3Only(t *testing.T) {
+	const stateKey = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d" //nolint:gosec // G101: a key ARN, not a credential
+	mocks, _ := runIAM(t, settings.Dev, func(a *Args) {
+		a.Config = Config{Enabled: true, Repository: "acme/shop", OidcProviderArn: testProviderARN, StateBucket: "8byte-bootstrap-state", StateKeyArn: stateKey}
+	})
+	want := func(actions ...string) policy.Statement {
+		return policy.Statement{Sid: "UseStateKeyThroughS3", Effect: "Allow", Action: actions, Resource: []string{stateKey},
+			Condition: policy.Conditions{"StringEquals": {"kms:ViaService": {"s3.us-east-1.amazonaws.com"}}}}
+	}
+	for role, st := range map[string]policy.Statement{
+		"8byte-dev-github-deploy-permissions": want("kms:Decrypt", "kms:GenerateDataKey"),
+		"8byte-dev-github-preview-guard":      want("kms:Decrypt"),
+	} {
+		assert.Contains(t, document(t, find(t, mocks, typeRolePolicy, role), "policy").Statement, st, role)
 	}
 }

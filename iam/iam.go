@@ -49,8 +49,8 @@ type Args struct {
 	Environment settings.Environment
 	Account     settings.Account
 	Config      Config
-	// AppRepositoryName is the ECR repository of the application image, `8byte-<env>-app` (the compute
-	// tier creates it with that explicit name); the instances may pull from it only.
+	// AppRepositoryName is the account's ECR repository of the application image (the bootstrap
+	// project's, config compute.repositoryUrl); the instances may pull from it only.
 	AppRepositoryName string
 	// MetricsNamespace is the CloudWatch namespace the instances publish to, `8byte/<env>`.
 	MetricsNamespace string

@@ -33,13 +33,13 @@ func testArgs(env settings.Environment) *Args {
 		Account:           account,
 		Config:            DefaultConfig(env),
 		AppRepositoryName: settings.Prefix(env) + "-app",
-		MetricsNamespace:  "8byte/" + string(env),
+		MetricsNamespace:  "8byte/" + env.Name,
 	}
 }
 
 // gitHub turns the GitHub roles on, with this stack creating the provider, a state bucket and a key.
 func gitHub(a *Args) {
-	a.Config = Config{Enabled: true, Repository: "8byte/infra", CreateOidcProvider: true, StateBucket: testStateBucket, SecretsProviderKeyArn: testKeyARN}
+	a.Config = Config{Enabled: true, Repository: "8byte/infra", OidcProviderArn: testProviderARN, StateBucket: testStateBucket, SecretsProviderKeyArn: testKeyARN}
 }
 
 // runIAM builds an IAM for env under mocks; change, when not nil, adjusts the args first.
@@ -50,7 +50,7 @@ func runIAM(t *testing.T, env settings.Environment, change func(*Args)) (*tests.
 		change(args)
 	}
 	var c *IAM
-	mocks, err := tests.Run(string(env), nil, func(ctx *pulumi.Context) error {
+	mocks, err := tests.Run(env.Name, nil, func(ctx *pulumi.Context) error {
 		var err error
 		c, err = NewIAM(ctx, settings.Prefix(env), args)
 		return err
@@ -88,12 +88,12 @@ func TestEveryChildIsParentedByTheComponent(t *testing.T) {
 			count++
 		}
 	}
-	assert.Equal(t, 13, count)
+	assert.Equal(t, 12, count)
 }
 
 func TestWhatEachEnvironmentCreates(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runIAM(t, env, nil)
 			p := settings.Prefix(env)
 			var names []string
@@ -156,7 +156,7 @@ func TestInvalidArgsRegisterNothing(t *testing.T) {
 
 func TestAppRole(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, c := runIAM(t, env, nil)
 			p := settings.Prefix(env)
 			role := find(t, mocks, typeRole, p+"-app-role")
@@ -175,7 +175,7 @@ func TestAppRole(t *testing.T) {
 				{Sid: "WriteStackLogs", Effect: "Allow", Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"},
 					Resource: []string{groups, groups + ":log-stream:*"}},
 				{Sid: "PublishEnvironmentMetrics", Effect: "Allow", Action: []string{"cloudwatch:PutMetricData"}, Resource: []string{"*"},
-					Condition: policy.Conditions{"StringEquals": {"cloudwatch:namespace": {"8byte/" + string(env)}}}},
+					Condition: policy.Conditions{"StringEquals": {"cloudwatch:namespace": {"8byte/" + env.Name}}}},
 				{Sid: "RegistryLogin", Effect: "Allow", Action: []string{"ecr:GetAuthorizationToken"}, Resource: []string{"*"}},
 				{Sid: "PullAppImage", Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
 					Resource: []string{"arn:aws:ecr:us-east-1:123456789012:repository/" + p + "-app"}},

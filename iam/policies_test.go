@@ -32,7 +32,7 @@ var serviceWildcard = regexp.MustCompile(`^[a-z0-9-]+:\*$`)
 
 func TestNoPolicyGrantsTooMuch(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runIAM(t, env, gitHub)
 			docs := everyDocument(t, mocks)
 			require.Len(t, docs, 8, "4 trust policies, 3 inline policies, the boundary")

@@ -79,11 +79,6 @@ func viaService(account settings.Account, service string) string {
 	return fmt.Sprintf("%s.%s.%s", service, account.Region, account.DNSSuffix)
 }
 
-// oidcProviderARN is the ARN the GitHub OIDC provider has in this account (its name is the issuer host).
-func (s scope) oidcProviderARN() string {
-	return s.account.GlobalARN("iam", "oidc-provider/"+githubOIDCHost)
-}
-
 // actions returns the actions of service named by names, e.g. actions("ec2", "Describe*").
 func actions(service string, names ...string) []string {
 	out := make([]string, len(names))

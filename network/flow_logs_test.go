@@ -18,12 +18,12 @@ func TestFlowLogsCaptureAllTrafficToTheNamedGroup(t *testing.T) {
 		env       settings.Environment
 		retention int
 	}{{settings.Dev, 30}, {settings.Prod, 365}} {
-		t.Run(string(tc.env), func(t *testing.T) {
+		t.Run(tc.env.Name, func(t *testing.T) {
 			mocks, net := runNetwork(t, tc.env, nil)
 			groups := mocks.OfType(typeLogGroup)
 			require.Len(t, groups, 1)
 			group := groups[0]
-			assert.Equal(t, "8byte-"+string(tc.env)+"-vpc-flow-logs", group.String("name"))
+			assert.Equal(t, "8byte-"+tc.env.Name+"-vpc-flow-logs", group.String("name"))
 			assert.Equal(t, tc.retention, group.Int("retentionInDays"))
 			assert.Equal(t, group.String("name"), tests.AwaitString(t, net.FlowLogGroupName))
 

@@ -58,7 +58,7 @@ func runNetwork(t *testing.T, env settings.Environment, change func(*Args)) (*te
 		change(args)
 	}
 	var net *Network
-	mocks, err := tests.Run(string(env), nil, func(ctx *pulumi.Context) error {
+	mocks, err := tests.Run(env.Name, nil, func(ctx *pulumi.Context) error {
 		var err error
 		net, err = NewNetwork(ctx, settings.Prefix(env), args)
 		return err
@@ -94,7 +94,7 @@ func TestSubnetPlanPerEnvironment(t *testing.T) {
 		}},
 	}
 	for _, tc := range cases {
-		t.Run(string(tc.env), func(t *testing.T) {
+		t.Run(tc.env.Name, func(t *testing.T) {
 			mocks, _ := runNetwork(t, tc.env, nil)
 			got := map[string]string{}
 			for _, s := range mocks.OfType(typeSubnet) {
@@ -140,7 +140,7 @@ func TestNatGatewaysPerStrategy(t *testing.T) {
 		{settings.Prod, NatSingle, []string{"8byte-prod-nat-a"}},
 	}
 	for _, tc := range cases {
-		t.Run(string(tc.env)+"-"+tc.strategy, func(t *testing.T) {
+		t.Run(tc.env.Name+"-"+tc.strategy, func(t *testing.T) {
 			mocks, _ := runNetwork(t, tc.env, func(a *Args) { a.Config.NatStrategy = tc.strategy })
 			var names []string
 			for _, nat := range mocks.OfType(typeNat) {
@@ -159,7 +159,7 @@ func TestNatGatewaysPerStrategy(t *testing.T) {
 
 func TestRoutes(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runNetwork(t, env, nil)
 			prefix := settings.Prefix(env)
 			perAz := DefaultConfig(env).NatStrategy == NatPerAz
@@ -220,7 +220,7 @@ func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 
 // runWithArgs builds a Network from args under mocks and returns the error instead of failing.
 func runWithArgs(args *Args) (*tests.Mocks, error) {
-	return tests.Run(string(args.Environment), nil, func(ctx *pulumi.Context) error {
+	return tests.Run(args.Environment.Name, nil, func(ctx *pulumi.Context) error {
 		_, err := NewNetwork(ctx, settings.Prefix(args.Environment), args)
 		return err
 	})

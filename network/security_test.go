@@ -63,7 +63,7 @@ func TestSecurityGroupRulesAreExactlyTheDesign(t *testing.T) {
 		{"db", "in", 5432, "app"},
 	}
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runNetwork(t, env, nil)
 			assert.Equal(t, want, sgRules(t, mocks, env))
 			for _, sg := range mocks.OfType(typeSG) {
@@ -191,7 +191,7 @@ func TestNetworkAclsAdmitEverySecurityGroupFlowBothWays(t *testing.T) {
 	}
 	clientPorts := []int{1024, 3388, 32768, 60999, 65535}
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _ := runNetwork(t, env, nil)
 			v := newNaclView(t, mocks)
 			for _, f := range flows {

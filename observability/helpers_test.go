@@ -61,7 +61,7 @@ func runLogging(t *testing.T, env settings.Environment, change func(*LoggingArgs
 		change(args)
 	}
 	var l *Logging
-	mocks, err := tests.Run(string(env), nil, func(ctx *pulumi.Context) error {
+	mocks, err := tests.Run(env.Name, nil, func(ctx *pulumi.Context) error {
 		var err error
 		l, err = NewLogging(ctx, settings.Prefix(env), args)
 		return err
@@ -75,7 +75,7 @@ func testMonitoringArgs(env settings.Environment) *MonitoringArgs {
 		Environment:            env,
 		Account:                account,
 		Config:                 testConfig(env),
-		MetricsNamespace:       "8byte/" + string(env),
+		MetricsNamespace:       "8byte/" + env.Name,
 		AlarmTopicArn:          pulumi.String(testTopicArn),
 		AppLogGroupName:        pulumi.String(testAppLogGroup),
 		AlbArnSuffix:           pulumi.String(testAlbSuffix),
@@ -95,7 +95,7 @@ func runMonitoring(t *testing.T, env settings.Environment, change func(*Monitori
 		change(args)
 	}
 	var m *Monitoring
-	mocks, err := tests.Run(string(env), nil, func(ctx *pulumi.Context) error {
+	mocks, err := tests.Run(env.Name, nil, func(ctx *pulumi.Context) error {
 		var err error
 		m, err = NewMonitoring(ctx, settings.Prefix(env), args)
 		return err

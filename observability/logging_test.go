@@ -14,7 +14,7 @@ import (
 
 func TestLogGroupsHaveExplicitNamesAndRetentionPerEnvironment(t *testing.T) {
 	for env, retention := range map[settings.Environment]int{settings.Dev: 30, settings.Prod: 365} {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, l, err := runLogging(t, env, nil)
 			require.NoError(t, err)
 			groups := mocks.OfType(typeLogGroup)
@@ -23,7 +23,7 @@ func TestLogGroupsHaveExplicitNamesAndRetentionPerEnvironment(t *testing.T) {
 			for _, g := range groups {
 				names[g.String("name")] = g.Int("retentionInDays")
 			}
-			prefix := "8byte-" + string(env)
+			prefix := "8byte-" + env.Name
 			assert.Equal(t, map[string]int{prefix + "-app": retention, prefix + "-system": retention}, names)
 			assert.Equal(t, prefix+"-app", tests.AwaitString(t, l.AppLogGroupName))
 			assert.Equal(t, prefix+"-system", tests.AwaitString(t, l.SystemLogGroupName))
@@ -43,7 +43,7 @@ func TestConfiguredRetentionIsUsed(t *testing.T) {
 
 func TestAlarmTopicIsEncryptedWithItsOwnKey(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, l, err := runLogging(t, env, nil)
 			require.NoError(t, err)
 			topics := mocks.OfType(typeTopic)

@@ -27,12 +27,12 @@ type wantAlarm struct {
 // expectedAlarms are the alarms of env's stack without the CIS alarms, by logical name.
 func expectedAlarms(env settings.Environment) map[string]wantAlarm {
 	cfg := testConfig(env)
-	ns := "8byte/" + string(env)
+	ns := "8byte/" + env.Name
 	lb := map[string]any{"LoadBalancer": testAlbSuffix}
 	targets := map[string]any{"LoadBalancer": testAlbSuffix, "TargetGroup": testTgSuffix}
 	asg := map[string]any{"AutoScalingGroupName": testAsgName}
 	db := map[string]any{"DBInstanceIdentifier": testDbIdentifier}
-	p := "8byte-" + string(env) + "-"
+	p := "8byte-" + env.Name + "-"
 	return map[string]wantAlarm{
 		p + "app-errors":      {ns, "ApplicationErrors", nil, "Sum", 300, 1, 0, "GreaterThanOrEqualToThreshold", float64(cfg.AppErrorThreshold), "notBreaching"},
 		p + "auth-failures":   {ns, "AuthenticationFailures", nil, "Sum", 300, 1, 0, "GreaterThanOrEqualToThreshold", float64(cfg.AuthFailureThreshold), "notBreaching"},
@@ -61,7 +61,7 @@ func threshold(r *tests.Resource) float64 {
 
 func TestEveryAlarmNotifiesTheTopicAndWatchesTheWiredResources(t *testing.T) {
 	for _, env := range settings.Environments {
-		t.Run(string(env), func(t *testing.T) {
+		t.Run(env.Name, func(t *testing.T) {
 			mocks, _, err := runMonitoring(t, env, func(a *MonitoringArgs) { a.Config.CloudTrailEnabled = false })
 			require.NoError(t, err)
 			want := expectedAlarms(env)

@@ -18,7 +18,13 @@ type Lifecycle struct {
 	InfrequentAccessDays int // move to STANDARD_IA (S3 needs at least 30)
 	GlacierDays          int // then to GLACIER
 	ExpireDays           int // then delete
+	// KeepCurrent keeps current objects forever (no transition, no expiry): only replaced versions
+	// expire. For the Pulumi state, whose current objects are the stacks.
+	KeepCurrent bool
 }
+
+// StateLifecycle keeps the current objects and expires replaced versions (as every Lifecycle does).
+var StateLifecycle = Lifecycle{KeepCurrent: true}
 
 // DefaultLifecycle keeps logs 90 days in dev; in prod, two years with cheaper storage after 30 and 90
 // days (audit and access logs are kept beyond the one-year log retention of the design).
@@ -31,6 +37,12 @@ func DefaultLifecycle(env settings.Environment) Lifecycle {
 
 // Validate checks that S3 would accept the lifecycle.
 func (l Lifecycle) Validate() error {
+	if l.KeepCurrent {
+		if l.InfrequentAccessDays != 0 || l.GlacierDays != 0 || l.ExpireDays != 0 {
+			return fmt.Errorf("lifecycle: kept current objects have no transitions or expiry")
+		}
+		return nil
+	}
 	switch {
 	case l.ExpireDays < 1:
 		return fmt.Errorf("lifecycle: objects must expire after at least 1 day, got %d", l.ExpireDays)
@@ -90,11 +102,11 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	}
 	parent := pulumi.Parent(b)
 	bucketOpts := []pulumi.ResourceOption{parent}
-	if args.Environment.IsProd() {
+	if args.Environment.Protected() {
 		bucketOpts = append(bucketOpts, pulumi.RetainOnDelete(true))
 	}
 	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
-		ForceDestroy: pulumi.Bool(!args.Environment.IsProd()),
+		ForceDestroy: pulumi.Bool(!args.Environment.Protected()),
 		Tags:         settings.NameTag(name),
 	}, bucketOpts...)
 	if err != nil {
@@ -201,12 +213,16 @@ func lifecycleRules(l Lifecycle) s3.BucketLifecycleConfigurationV2RuleArray {
 			Days: pulumi.Int(l.GlacierDays), StorageClass: pulumi.String("GLACIER"),
 		})
 	}
+	var expiration s3.BucketLifecycleConfigurationV2RuleExpirationPtrInput
+	if !l.KeepCurrent {
+		expiration = &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(l.ExpireDays)}
+	}
 	return s3.BucketLifecycleConfigurationV2RuleArray{s3.BucketLifecycleConfigurationV2RuleArgs{
 		Id:          pulumi.String("retention"),
 		Status:      pulumi.String("Enabled"),
 		Filter:      &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
 		Transitions: transitions,
-		Expiration:  &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(l.ExpireDays)},
+		Expiration:  expiration,
 		NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
 			NoncurrentDays: pulumi.Int(30),
 		},

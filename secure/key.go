@@ -22,7 +22,10 @@ type KeyArgs struct {
 	// Account is where the key lives; for a key in another region, the account with that region.
 	Account settings.Account
 	// Purpose names the key in its alias: alias/8byte-<env>-<purpose>.
-	Purpose     string
+	Purpose string
+	// Alias, when set, is the whole alias name instead (the bootstrap project's secrets-provider keys are
+	// alias/8byte-pulumi-<stack>, the name `pulumi stack init --secrets-provider` is given).
+	Alias       string
 	Description string
 	// Inputs are output values the grant statements need (role ARNs, ...), resolved before Grants runs.
 	Inputs pulumi.StringMap
@@ -41,9 +44,9 @@ type Key struct {
 }
 
 // DeletionWindowDays is how long a deleted key can still be recovered: the maximum in prod (a key deleted
-// by mistake makes every backup it encrypts unreadable), the minimum in dev.
+// by mistake makes every backup it encrypts unreadable), the minimum in dev and in recovery drills.
 func DeletionWindowDays(env settings.Environment) int {
-	if env.IsProd() {
+	if env.Protected() {
 		return 30
 	}
 	return 7
@@ -80,7 +83,7 @@ func NewKey(ctx *pulumi.Context, name string, args *KeyArgs, opts ...pulumi.Reso
 		return policy.New(statements...)
 	})
 	childOpts := []pulumi.ResourceOption{parent}
-	if args.Environment.IsProd() {
+	if args.Environment.Protected() {
 		// Data encrypted with the key outlives the stack in backups and snapshots.
 		childOpts = append(childOpts, pulumi.RetainOnDelete(true))
 	}
@@ -95,6 +98,9 @@ func NewKey(ctx *pulumi.Context, name string, args *KeyArgs, opts ...pulumi.Reso
 		return nil, fmt.Errorf("key %s: %w", name, err)
 	}
 	aliasName := fmt.Sprintf("alias/%s-%s", settings.Prefix(args.Environment), args.Purpose)
+	if args.Alias != "" {
+		aliasName = args.Alias
+	}
 	// The alias name is explicit: it is how people and policies find the key.
 	alias, err := kms.NewAlias(ctx, name, &kms.AliasArgs{
 		Name:        pulumi.String(aliasName),

@@ -20,9 +20,9 @@ func TestKeyRotatesAndNamesItsUsers(t *testing.T) {
 		window int
 		retain bool
 	}{{settings.Dev, 7, false}, {settings.Prod, 30, true}} {
-		t.Run(string(tc.env), func(t *testing.T) {
+		t.Run(tc.env.Name, func(t *testing.T) {
 			var key *Key
-			mocks, err := tests.Run(string(tc.env), nil, func(ctx *pulumi.Context) error {
+			mocks, err := tests.Run(tc.env.Name, nil, func(ctx *pulumi.Context) error {
 				var err error
 				key, err = NewKey(ctx, "8byte-x-logs-key", &KeyArgs{
 					Environment: tc.env, Account: account, Purpose: "logs", Description: "logs",
@@ -47,7 +47,7 @@ func TestKeyRotatesAndNamesItsUsers(t *testing.T) {
 
 			alias := mocks.OfType("aws:kms/alias:Alias")
 			require.Len(t, alias, 1)
-			assert.Equal(t, "alias/8byte-"+string(tc.env)+"-logs", alias[0].String("name"))
+			assert.Equal(t, "alias/8byte-"+tc.env.Name+"-logs", alias[0].String("name"))
 			assert.Equal(t, k[0].Out["keyId"], alias[0].String("targetKeyId"))
 			assert.Equal(t, k[0].Out["arn"], tests.AwaitString(t, key.Arn))
 		})
@@ -57,7 +57,7 @@ func TestKeyRotatesAndNamesItsUsers(t *testing.T) {
 func runBucket(t *testing.T, env settings.Environment, args *BucketArgs) (*tests.Mocks, *Bucket) {
 	t.Helper()
 	var b *Bucket
-	mocks, err := tests.Run(string(env), nil, func(ctx *pulumi.Context) error {
+	mocks, err := tests.Run(env.Name, nil, func(ctx *pulumi.Context) error {
 		var err error
 		b, err = NewBucket(ctx, "8byte-x-logs", args)
 		return err

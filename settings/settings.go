@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -18,44 +19,86 @@ import (
 // Namespace is the Pulumi config namespace of this project (the `name` in Pulumi.yaml).
 const Namespace = "8byte"
 
-// Environment is a deployment environment; each one is a Pulumi stack of the same name.
-type Environment string
+// Profile selects the defaults of a stack: dev-like (small, cheap, deleted with the stack) or prod-like
+// (highly available, protected, retained). Each tier's DefaultConfig and Validate follow it.
+type Profile string
 
-// The environments this program knows how to deploy.
+// The profiles a stack can choose (stack config `8byte:profile`).
 const (
-	Dev  Environment = "dev"
-	Prod Environment = "prod"
+	DevProfile  Profile = "dev"
+	ProdProfile Profile = "prod"
 )
 
-// Environments lists every supported environment, in promotion order.
+// Profiles lists every profile.
+var Profiles = []Profile{DevProfile, ProdProfile}
+
+// Environment is what one stack deploys: its name (the Pulumi stack's name, carried by every physical
+// name of the stack) and its profile (the defaults it starts from).
+type Environment struct {
+	Name    string
+	Profile Profile
+	// Drill marks a disaster-recovery drill stack (8byte:recovery.drill): prod-like in every setting, but
+	// built to be destroyed again, so nothing of it is protected or retained (see Protected).
+	Drill bool
+}
+
+// The two stacks of this repository. Their profile is their name, so their physical names and defaults
+// are those of the program before profiles existed.
+var (
+	Dev  = Environment{Name: "dev", Profile: DevProfile}
+	Prod = Environment{Name: "prod", Profile: ProdProfile}
+)
+
+// Environments lists the committed stacks (Pulumi.dev.yaml, Pulumi.prod.yaml), in promotion order.
 var Environments = []Environment{Dev, Prod}
 
-// ParseEnvironment returns the environment called name, or an error listing the allowed names.
-func ParseEnvironment(name string) (Environment, error) {
-	env := Environment(name)
-	if !slices.Contains(Environments, env) {
-		return "", fmt.Errorf("%q is not a known environment; allowed: %s", name, strings.Join(environmentNames(), ", "))
+// MaxNameLength is the longest stack name: the load balancer and target group are auto-named
+// "8byte-<stack>-alb-<7 random characters>", and Elastic Load Balancing allows 32 characters.
+const MaxNameLength = 12
+
+// ReservedNames are stack names the main program refuses: the bootstrap project's physical names use
+// "8byte-bootstrap-" and its secrets-provider aliases "alias/8byte-pulumi-".
+var ReservedNames = []string{"bootstrap", "pulumi"}
+
+// stackName is a name that fits every physical name derived from it: lowercase letters, digits and
+// inner hyphens (S3 buckets, RDS identifiers), starting with a letter (RDS).
+var stackName = regexp.MustCompile(`^[a-z](?:[a-z0-9]|-[a-z0-9])*$`)
+
+// CheckName reports why name cannot name a stack, or nil.
+func CheckName(name string) error {
+	switch {
+	case len(name) > MaxNameLength || !stackName.MatchString(name):
+		return fmt.Errorf("stack name %q: must be lowercase letters, digits and single inner hyphens, start with a letter, "+
+			"at most %d characters (it is part of every physical name, e.g. the load balancer's)", name, MaxNameLength)
+	case slices.Contains(ReservedNames, name):
+		return fmt.Errorf("stack name %q is reserved for the bootstrap project", name)
 	}
-	return env, nil
+	return nil
 }
 
-// IsProd reports whether env is the production environment.
-func (e Environment) IsProd() bool { return e == Prod }
-
-// String returns the environment name.
-func (e Environment) String() string { return string(e) }
-
-func environmentNames() []string {
-	names := make([]string, len(Environments))
-	for i, e := range Environments {
-		names[i] = string(e)
+// ParseProfile returns the profile called name, or an error listing the allowed names.
+func ParseProfile(name string) (Profile, error) {
+	p := Profile(name)
+	if !slices.Contains(Profiles, p) {
+		return "", fmt.Errorf("%q is not a profile; allowed: dev, prod", name)
 	}
-	return names
+	return p, nil
 }
 
-// Prefix returns the name prefix of every resource in env's stack, "8byte-<env>"; the IAM policies of the
-// design match physical names against it.
-func Prefix(env Environment) string { return Namespace + "-" + string(env) }
+// IsProd reports whether env has the prod profile.
+func (e Environment) IsProd() bool { return e.Profile == ProdProfile }
+
+// Protected reports whether env's stateful resources are protected against deletion and retained when
+// the stack is destroyed (deletion protection, final snapshots, retained keys and buckets, recovery
+// windows): every prod-profile stack but a recovery drill, which is destroyed after every drill.
+func (e Environment) Protected() bool { return e.IsProd() && !e.Drill }
+
+// String returns the stack name.
+func (e Environment) String() string { return e.Name }
+
+// Prefix returns the name prefix of every resource in env's stack, "8byte-<stack>"; the IAM policies of
+// the design match physical names against it.
+func Prefix(env Environment) string { return Namespace + "-" + env.Name }
 
 // FieldError is an invalid configuration value: which key, which value, and what is allowed.
 type FieldError struct {
@@ -91,6 +134,10 @@ func Invalid(key string, value any, allowed string, args ...any) error {
 func Decode(key, raw string, dst any) error {
 	fail := func(err error) error { return fmt.Errorf("config %s:%s: %w", Namespace, key, err) }
 	if err := checkFields(json.RawMessage(raw), reflect.TypeOf(dst), ""); err != nil {
+		return fail(err)
+	}
+	raw, err := numbersAsStrings(raw, reflect.TypeOf(dst))
+	if err != nil {
 		return fail(err)
 	}
 	dec := json.NewDecoder(strings.NewReader(raw))
@@ -151,6 +198,100 @@ func checkFields(raw json.RawMessage, t reflect.Type, path string) error {
 		}
 	}
 	return nil
+}
+
+// numbersAsStrings rewrites the JSON integers of raw that land in a string field of t as strings: `pulumi
+// config set --path 8byte:database.engineVersion 16` stores a number, as does `imageTag: 20240101` unquoted
+// in a stack file, and both mean the string. Other numbers are refused: YAML and the CLI have already
+// turned "16.10" into 16.1 or "1e5" into 100000, so their text is lost. Malformed JSON is returned
+// unchanged, for the strict decoder to report.
+func numbersAsStrings(raw string, t reflect.Type) (string, error) {
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return raw, nil //nolint:nilerr // malformed JSON is reported by the strict decoder, not here
+	}
+	changed, err := coerce(&v, t, "")
+	if err != nil || !changed {
+		return raw, err
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("re-encoding the value: %w", err)
+	}
+	return string(out), nil
+}
+
+// wholeNumber is a JSON number without fraction or exponent: its text is the text the user wrote.
+var wholeNumber = regexp.MustCompile(`^-?(0|[1-9][0-9]*)$`)
+
+// coerce replaces, in place, the json.Numbers of *v that t declares as strings; it reports whether it
+// changed anything.
+func coerce(v *any, t reflect.Type, path string) (bool, error) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	changed := false
+	switch cur := (*v).(type) {
+	case json.Number:
+		if t.Kind() != reflect.String {
+			return false, nil
+		}
+		if !wholeNumber.MatchString(cur.String()) {
+			field := strings.TrimSuffix(path, ".")
+			return false, fmt.Errorf("field %q must be a string, got the number %s (only whole numbers are read as strings): quote it in the stack file, e.g. %s: \"<value>\"",
+				field, cur, field[strings.LastIndex(field, ".")+1:])
+		}
+		*v = cur.String()
+		return true, nil
+	case map[string]any:
+		for k, e := range cur {
+			var et reflect.Type
+			switch t.Kind() {
+			case reflect.Struct:
+				f, ok := fieldByJSONName(t, k)
+				if !ok {
+					continue
+				}
+				et = f
+			case reflect.Map:
+				et = t.Elem()
+			default:
+				continue
+			}
+			c, err := coerce(&e, et, path+k+".")
+			if err != nil {
+				return false, err
+			}
+			if c {
+				cur[k], changed = e, true
+			}
+		}
+	case []any:
+		if t.Kind() != reflect.Slice && t.Kind() != reflect.Array {
+			return false, nil
+		}
+		for i := range cur {
+			c, err := coerce(&cur[i], t.Elem(), path)
+			if err != nil {
+				return false, err
+			}
+			changed = changed || c
+		}
+	}
+	return changed, nil
+}
+
+// fieldByJSONName returns the type of t's field whose json name is name.
+func fieldByJSONName(t reflect.Type, name string) (reflect.Type, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if n, _, _ := strings.Cut(f.Tag.Get("json"), ","); n == name {
+			return f.Type, true
+		}
+	}
+	return nil, false
 }
 
 func describeDecodeError(err error) error {

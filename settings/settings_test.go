@@ -7,17 +7,60 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestParseEnvironment(t *testing.T) {
-	for _, name := range []string{"dev", "prod"} {
-		env, err := ParseEnvironment(name)
-		require.NoError(t, err)
-		assert.Equal(t, name, env.String())
-	}
-	_, err := ParseEnvironment("staging")
-	assert.EqualError(t, err, `"staging" is not a known environment; allowed: dev, prod`)
+func TestEnvironmentNamesAndProfiles(t *testing.T) {
+	assert.Equal(t, Environment{Name: "dev", Profile: DevProfile}, Dev)
+	assert.Equal(t, Environment{Name: "prod", Profile: ProdProfile}, Prod)
 	assert.True(t, Prod.IsProd())
 	assert.False(t, Dev.IsProd())
+	assert.True(t, Environment{Name: "staging", Profile: ProdProfile}.IsProd(), "the profile decides, not the name")
 	assert.Equal(t, "8byte-prod", Prefix(Prod))
+	assert.Equal(t, "8byte-staging", Prefix(Environment{Name: "staging", Profile: DevProfile}))
+
+	for _, p := range []string{"dev", "prod"} {
+		got, err := ParseProfile(p)
+		require.NoError(t, err)
+		assert.Equal(t, Profile(p), got)
+	}
+	_, err := ParseProfile("staging")
+	assert.EqualError(t, err, `"staging" is not a profile; allowed: dev, prod`)
+}
+
+func TestCheckName(t *testing.T) {
+	for _, ok := range []string{"dev", "prod", "staging", "qa-2", "abcdefghijkl"} {
+		assert.NoError(t, CheckName(ok), ok)
+	}
+	const rule = "must be lowercase letters, digits and single inner hyphens, start with a letter, at most 12 characters (it is part of every physical name, e.g. the load balancer's)"
+	for _, bad := range []string{"", "Dev", "2dev", "dev-", "dev--x", "dev_x", "abcdefghijklm", "prod.eu"} {
+		assert.EqualError(t, CheckName(bad), `stack name "`+bad+`": `+rule, bad)
+	}
+	assert.EqualError(t, CheckName("bootstrap"), `stack name "bootstrap" is reserved for the bootstrap project`)
+	assert.EqualError(t, CheckName("pulumi"), `stack name "pulumi" is reserved for the bootstrap project`)
+}
+
+func TestDecodeAcceptsWholeNumbersAsStrings(t *testing.T) {
+	type db struct {
+		EngineVersion string `json:"engineVersion"`
+		Port          int    `json:"port"`
+	}
+	type cfg struct {
+		ImageTag string            `json:"imageTag"`
+		Database *db               `json:"database,omitempty"`
+		Emails   []string          `json:"emails,omitempty"`
+		Tags     map[string]string `json:"tags,omitempty"`
+		Size     int               `json:"size"`
+	}
+	var got cfg
+	require.NoError(t, Decode("thing", `{"imageTag": 20240101, "database": {"engineVersion": 16, "port": 5432}, "emails": [7], "tags": {"n": 0}, "size": 3}`, &got))
+	assert.Equal(t, cfg{ImageTag: "20240101", Database: &db{EngineVersion: "16", Port: 5432}, Emails: []string{"7"}, Tags: map[string]string{"n": "0"}, Size: 3}, got)
+
+	for raw, want := range map[string]string{
+		`{"imageTag": 16.1}`: `config 8byte:thing: field "imageTag" must be a string, got the number 16.1 (only whole numbers are read as strings): quote it in the stack file, e.g. imageTag: "<value>"`,
+		`{"imageTag": 1e5}`:  `config 8byte:thing: field "imageTag" must be a string, got the number 1e5 (only whole numbers are read as strings): quote it in the stack file, e.g. imageTag: "<value>"`,
+		`{"size": "3"}`:      `config 8byte:thing: field "size" must be of type int, got a JSON string`,
+		`{"imageTag": true}`: `config 8byte:thing: field "imageTag" must be of type string, got a JSON bool`,
+	} {
+		assert.EqualError(t, Decode("thing", raw, &cfg{}), want, raw)
+	}
 }
 
 func TestDecodeOverlaysDefaultsAndRejectsUnknownFields(t *testing.T) {

@@ -62,6 +62,9 @@ type Mocks struct {
 	Stack string
 	// Region is the region of the default provider (the stack's aws:region); Region by default.
 	Region string
+	// AccountID, when set, is the account getCallerIdentity answers instead of AccountID (a real user's
+	// account, where the committed stand-ins are refused).
+	AccountID string
 
 	mu        sync.Mutex
 	resources []*Resource
@@ -129,7 +132,11 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	if !ok {
 		return nil, fmt.Errorf("tests.Mocks: unexpected invoke %s; add a realistic answer to invokeAnswers", args.Token)
 	}
-	return resource.NewPropertyMapFromMap(answer(m.Region)), nil
+	out := answer(m.Region)
+	if m.AccountID != "" && args.Token == "aws:index/getCallerIdentity:getCallerIdentity" {
+		out["accountId"], out["id"] = m.AccountID, m.AccountID
+	}
+	return resource.NewPropertyMapFromMap(out), nil
 }
 
 // invokeAnswers answer each invoke for the region of the default provider.

@@ -18,11 +18,16 @@ func WithConfig(config map[string]string) pulumi.RunOption {
 // recorded cloud and the program's error.
 func Run(stack string, config map[string]string, program pulumi.RunFunc) (*Mocks, error) {
 	mocks := NewMocks(stack)
+	return mocks, mocks.Run(config, program)
+}
+
+// Run evaluates program under m (an `up`) with config and returns the program's error; m records what
+// it registers. The default provider's region is config's aws:region when it has one.
+func (m *Mocks) Run(config map[string]string, program pulumi.RunFunc) error {
 	if region := config["aws:region"]; region != "" {
-		mocks.Region = region
+		m.Region = region
 	}
-	err := pulumi.RunErr(program, pulumi.WithMocks(Project, stack, mocks), WithConfig(config))
-	return mocks, err
+	return pulumi.RunErr(program, pulumi.WithMocks(Project, m.Stack, m), WithConfig(config))
 }
 
 // Await returns the resolved value of output; it fails the test when the output errs or is unknown.

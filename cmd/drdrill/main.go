@@ -47,7 +47,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "drdrill: -host is required: the recovery stack serves HTTPS with a certificate for that name")
 		return 2
 	}
-	source := settings.Environment(*sourceStack)
+	source := settings.Environment{Name: *sourceStack}
 	cfg := drill.Config{
 		Stack: *stack, Region: *region,
 		SourceIdentifier: data.Identifier(source), SourceRegion: *sourceRegion, SourceEnvironment: *sourceStack,

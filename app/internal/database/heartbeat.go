@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 // Heartbeats are the application's proof, kept in its own database, that an environment was writing to it
@@ -24,48 +25,56 @@ ON CONFLICT (environment) DO UPDATE SET written_at = excluded.written_at`
 
 // WriteHeartbeat records that environment is writing to the database now.
 func (d *DB) WriteHeartbeat(ctx context.Context, environment string) error {
-	pool, err := d.currentPool(ctx)
-	if err != nil {
-		return err
-	}
-	if _, err := pool.Exec(ctx, createHeartbeats); err != nil {
-		return fmt.Errorf("create the heartbeat table: %w", err)
-	}
-	if _, err := pool.Exec(ctx, upsertHeartbeat, environment); err != nil {
-		return fmt.Errorf("write the heartbeat of %s: %w", environment, err)
-	}
-	return nil
+	return d.withPool(ctx, func(pool *pgxpool.Pool) error {
+		if _, err := pool.Exec(ctx, createHeartbeats); err != nil {
+			return fmt.Errorf("create the heartbeat table: %w", err)
+		}
+		if _, err := pool.Exec(ctx, upsertHeartbeat, environment); err != nil {
+			return fmt.Errorf("write the heartbeat of %s: %w", environment, err)
+		}
+		return nil
+	})
 }
 
 // Heartbeats returns the last heartbeat of every environment found in the database (none before the first
 // write).
 func (d *DB) Heartbeats(ctx context.Context) (map[string]time.Time, error) {
-	pool, err := d.currentPool(ctx)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := pool.Query(ctx, selectHeartbeats)
-	if err != nil {
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == undefinedTable {
-			return map[string]time.Time{}, nil
-		}
-		return nil, fmt.Errorf("read the heartbeats: %w", err)
-	}
-	defer rows.Close()
 	beats := map[string]time.Time{}
-	for rows.Next() {
-		var env string
-		var at time.Time
-		if err := rows.Scan(&env, &at); err != nil {
-			return nil, fmt.Errorf("read a heartbeat: %w", err)
+	err := d.withPool(ctx, func(pool *pgxpool.Pool) error {
+		rows, err := pool.Query(ctx, selectHeartbeats)
+		if err != nil {
+			return err
 		}
-		beats[env] = at.UTC()
+		defer rows.Close()
+		for rows.Next() {
+			var env string
+			var at time.Time
+			if err := rows.Scan(&env, &at); err != nil {
+				return err
+			}
+			beats[env] = at.UTC()
+		}
+		return rows.Err()
+	})
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == undefinedTable {
+		return beats, nil // no heartbeat was ever written
 	}
-	if err := rows.Err(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("read the heartbeats: %w", err)
 	}
 	return beats, nil
+}
+
+// withPool runs fn with the current pool, reading the credentials first when there is none.
+func (d *DB) withPool(ctx context.Context, fn func(*pgxpool.Pool) error) error {
+	gen, err := d.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	err = fn(gen.pool)
+	d.release(gen, err == nil)
+	return err
 }
 
 // RunHeartbeat writes environment's heartbeat at once and then every interval until ctx is done; a failed

@@ -216,7 +216,7 @@ var appRoleDoesItsRuntimeJobProof = iamProof{
 				continue
 			}
 			p := settings.Prefix(env)
-			namespace := "8byte/" + string(env)
+			namespace := "8byte/" + env.Name
 			allowed := []iamCase{
 				{"docker awslogs driver", tests.Request{Action: "logs:CreateLogStream", Resource: logStream(p+"-app", instanceID)}},
 				{"docker awslogs driver", tests.Request{Action: "logs:PutLogEvents", Resource: logStream(p+"-app", instanceID)}},
@@ -589,7 +589,7 @@ var noWorkloadRoleAdministersTheOtherEnvironmentsKeysProof = iamProof{
 			for _, role := range roles {
 				for _, key := range other {
 					for _, action := range []string{"kms:ScheduleKeyDeletion", "kms:PutKeyPolicy", "kms:DisableKey", "kms:CreateGrant"} {
-						v.expect(a, role, false, []iamCase{{"a key of " + string(pair[1]), tests.Request{Action: action, Resource: key.Output("arn").(string), Context: iameval.Context{"kms:CallerAccount": {acct}}}}}...)
+						v.expect(a, role, false, []iamCase{{"a key of " + pair[1].Name, tests.Request{Action: action, Resource: key.Output("arn").(string), Context: iameval.Context{"kms:CallerAccount": {acct}}}}}...)
 					}
 				}
 			}

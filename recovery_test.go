@@ -146,3 +146,41 @@ func TestNoDrillWithoutRecoveryOrReplication(t *testing.T) {
 	_, _, err := runStack(t, "prod", cfg)
 	require.ErrorContains(t, err, "config 8byte:database.backupReplication: invalid value false: prod replicates its backups to a second region")
 }
+
+// prod alarms on the drills of prod-dr: a failed drill, and the README's targets (RTO 90 min, RPO 30 min).
+func TestProdAlarmsOnItsRecoveryDrills(t *testing.T) {
+	want := map[string]struct {
+		statistic, comparison string
+		threshold             float64
+	}{
+		"DrillSucceeded": {"Minimum", "LessThanThreshold", 1},
+		"RTOSeconds":     {"Maximum", "GreaterThanThreshold", 5400},
+		"RPOSeconds":     {"Maximum", "GreaterThanThreshold", 1800},
+	}
+	for _, stack := range []string{"dev", "prod", "prod-dr"} {
+		mocks, _, err := runStack(t, stack, stackConfig(t, stack))
+		require.NoError(t, err)
+		found := map[string]bool{}
+		for _, alarm := range mocks.OfType("aws:cloudwatch/metricAlarm:MetricAlarm") {
+			if alarm.String("namespace") != "8byte/dr" {
+				continue
+			}
+			metric := alarm.String("metricName")
+			w, ok := want[metric]
+			require.True(t, ok, "unexpected drill alarm on %s", metric)
+			found[metric] = true
+			assert.Equal(t, map[string]any{"Stack": "prod-dr"}, alarm.Get("dimensions"))
+			assert.Equal(t, w.statistic, alarm.String("statistic"), metric)
+			assert.Equal(t, w.comparison, alarm.String("comparisonOperator"), metric)
+			assert.InDelta(t, w.threshold, alarm.Get("threshold"), 0, metric)
+			assert.Equal(t, "notBreaching", alarm.String("treatMissingData"), "%s: no drill, no data", metric)
+			assert.NotEmpty(t, alarm.Get("alarmActions"))
+			assert.Equal(t, alarm.Get("alarmActions"), alarm.Get("okActions"))
+		}
+		if stack == "prod" {
+			assert.Len(t, found, 3, "prod alarms on every drill metric")
+		} else {
+			assert.Empty(t, found, "%s has no recovery stack to watch", stack)
+		}
+	}
+}

@@ -1,11 +1,15 @@
 package main
 
 import (
+	"fmt"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/8byte/infra/drill"
 )
 
 // The recovery stack's committed stand-ins (Pulumi.prod-dr.yaml): prod's replicated backups and replica key
@@ -182,5 +186,17 @@ func TestProdAlarmsOnItsRecoveryDrills(t *testing.T) {
 		} else {
 			assert.Empty(t, found, "%s has no recovery stack to watch", stack)
 		}
+	}
+}
+
+// The README states the drill's targets; package drill holds them and the alarms use them.
+func TestReadmeStatesTheDrillTargets(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	for _, row := range []string{
+		fmt.Sprintf("| RTO | %d min |", int(drill.Targets.RTO.Minutes())),
+		fmt.Sprintf("| RPO | %d min |", int(drill.Targets.RPO.Minutes())),
+	} {
+		assert.Contains(t, string(readme), row)
 	}
 }

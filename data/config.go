@@ -156,7 +156,7 @@ func (c Config) Validate(env settings.Environment) error {
 func (c Config) checkReplication(env settings.Environment) error {
 	if !c.BackupReplication {
 		if env.Protected() {
-			return settings.Invalid("database.backupReplication", c.BackupReplication, "prod replicates its backups to a second region (only a recovery drill does not)")
+			return settings.Invalid("database.backupReplication", c.BackupReplication, "prod replicates its backups to a second region")
 		}
 		return nil
 	}

@@ -5,7 +5,7 @@ STACK ?= dev
 BOOTSTRAP_STACK ?= shared
 
 .DEFAULT_GOAL := help
-.PHONY: help test preview deploy bootstrap-preview bootstrap
+.PHONY: help test preview deploy bootstrap-preview bootstrap report goldens
 
 ## help: list the targets (the default)
 help:
@@ -32,3 +32,12 @@ bootstrap-preview:
 ## bootstrap: deploy the account's bootstrap stack (state bucket, secrets keys, OIDC provider, registry)
 bootstrap:
 	./scripts/deploy.sh --project bootstrap up $(BOOTSTRAP_STACK)
+
+## report: the plan report of STACK (resources, controls, cost, diagram) as Markdown, under the mock cloud;
+## with BASE=<git ref>, what the working tree changes against that commit
+report:
+	go run ./cmd/report -stack $(STACK) $(if $(BASE),-base $(BASE))
+
+## goldens: regenerate the reviewed documents the tests compare (docs/report/, README sections, docs/controls.md)
+goldens:
+	go test . -run 'TestPlanReports|TestREADMEDiagramAndCost|TestControlMatrixDocument' -update

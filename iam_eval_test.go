@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/8byte/infra/controls"
+	"github.com/8byte/infra/foundation"
 	"github.com/8byte/infra/iameval"
 	"github.com/8byte/infra/settings"
 	"github.com/8byte/infra/tests"
@@ -228,7 +229,7 @@ var appRoleDoesItsRuntimeJobProof = iamProof{
 				{"SSM agent messages", tests.Request{Action: "ec2messages:GetMessages", Resource: "*"}},
 			}
 			for _, action := range []string{"BatchCheckLayerAvailability", "BatchGetImage", "GetDownloadUrlForLayer"} {
-				allowed = append(allowed, iamCase{"docker pull of the app image", tests.Request{Action: "ecr:" + action, Resource: arn("ecr", "repository/"+p+"-app")}})
+				allowed = append(allowed, iamCase{"docker pull of the app image", tests.Request{Action: "ecr:" + action, Resource: arn("ecr", "repository/"+foundation.RepositoryName)}})
 			}
 			for _, action := range []string{"CreateControlChannel", "CreateDataChannel", "OpenControlChannel", "OpenDataChannel"} {
 				allowed = append(allowed, iamCase{"Session Manager", tests.Request{Action: "ssmmessages:" + action, Resource: "*"}})

@@ -69,12 +69,13 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	}
 	env := cfg.Environment
 	name := settings.Prefix(env)
-	repository := name + "-app"             // explicit ECR name: CI pushes to it, the instance role may pull from it
-	metricsNamespace := "8byte/" + env.Name // the only namespace the instance role may publish to
+	_, _, repository, _ := cfg.Compute.Repository() // validated: the instance role may pull from it only
+	metricsNamespace := "8byte/" + env.Name         // the only namespace the instance role may publish to
 
 	identity, err := iam.NewIAM(ctx, name, &iam.Args{
 		Environment: env, Account: account, Config: cfg.GitHub,
 		AppRepositoryName: repository, MetricsNamespace: metricsNamespace,
+		ManagesAccountSettings: cfg.Database.ManageAccountPublicAccessBlock,
 	})
 	if err != nil {
 		return nil, err

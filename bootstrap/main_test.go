@@ -57,13 +57,13 @@ func TestCommittedStackExportsWhatTheApplicationStacksNeed(t *testing.T) {
 		"backendUrl":  "s3://8byte-bootstrap-state?region=us-east-1",
 		"stateBucket": "8byte-bootstrap-state",
 		"stateKeyArn": mocks.Find("aws:kms/key:Key", "8byte-bootstrap-state-key").Out["arn"],
-		"secretsProviders": map[string]any{
+		"secretsProviders": map[string]string{
 			"dev":  "awskms://alias/8byte-pulumi-dev?region=us-east-1",
 			"prod": "awskms://alias/8byte-pulumi-prod?region=us-east-1",
 		},
-		"secretsKeyArns": map[string]any{
-			"dev":  mocks.Find("aws:kms/key:Key", "8byte-bootstrap-secrets-dev").Out["arn"],
-			"prod": mocks.Find("aws:kms/key:Key", "8byte-bootstrap-secrets-prod").Out["arn"],
+		"secretsKeyArns": map[string]string{
+			"dev":  mocks.Find("aws:kms/key:Key", "8byte-bootstrap-secrets-dev").Out["arn"].(string),
+			"prod": mocks.Find("aws:kms/key:Key", "8byte-bootstrap-secrets-prod").Out["arn"].(string),
 		},
 		"oidcProviderArn": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com",
 		"repositoryUrl":   "123456789012.dkr.ecr.us-east-1.amazonaws.com/8byte-app",

@@ -158,10 +158,7 @@ func (c Config) Validate(env settings.Environment) error {
 	if err := c.validateWeb(env); err != nil {
 		return err
 	}
-	if err := c.validateScaling(); err != nil {
-		return err
-	}
-	return nil
+	return c.validateScaling()
 }
 
 func (c Config) validateInstances() error {
@@ -199,7 +196,7 @@ func (c Config) validateRepository() error {
 // Repository splits RepositoryURL into the account, the region and the repository name.
 func (c Config) Repository() (accountID, region, name string, err error) {
 	m := repositoryURL.FindStringSubmatch(c.RepositoryURL)
-	if m == nil || len(m[4]) < 2 || len(m[4]) > maxRepositoryName {
+	if len(m) != 5 || len(m[4]) < 2 || len(m[4]) > maxRepositoryName {
 		return "", "", "", settings.Invalid("compute.repositoryUrl", c.RepositoryURL,
 			"must be an ECR repository URL, <account>.dkr.ecr.<region>.amazonaws.com/<name> (the bootstrap project's output repositoryUrl)")
 	}

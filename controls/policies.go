@@ -31,10 +31,11 @@ func parseStatements(doc string) []policy.Statement {
 	out := make([]policy.Statement, 0, len(list))
 	for _, m := range list {
 		st := policy.Statement{
-			Effect:    str(m["Effect"]),
-			Action:    strs(m["Action"]),
-			NotAction: strs(m["NotAction"]),
-			Resource:  strs(m["Resource"]),
+			Effect:      str(m["Effect"]),
+			Action:      strs(m["Action"]),
+			NotAction:   strs(m["NotAction"]),
+			Resource:    strs(m["Resource"]),
+			NotResource: strs(m["NotResource"]),
 		}
 		if p, ok := m["Principal"].(map[string]any); ok {
 			st.Principal = policy.Principal{}

@@ -114,17 +114,19 @@ func (b *builder) monitoringRole() error {
 
 // role creates a role of the stack under the permissions boundary. Its name is auto-generated from the
 // logical name, so it matches the stack's role/8byte-<env>-* pattern; sessions last at most an hour.
+// (CI roles: roleWithTrust with CISessionSeconds.)
 func (b *builder) role(key, description string, trust policy.Document) (*awsiam.Role, error) {
-	return b.roleWithTrust(key, description, policy.Static(trust))
+	return b.roleWithTrust(key, description, policy.Static(trust), WorkloadSessionSeconds)
 }
 
-// roleWithTrust is role for a trust policy that names outputs (the OIDC provider's ARN).
-func (b *builder) roleWithTrust(key, description string, trust pulumi.StringOutput) (*awsiam.Role, error) {
+// roleWithTrust is role for a trust policy that names outputs (the OIDC provider's ARN), with sessions
+// of at most sessionSeconds.
+func (b *builder) roleWithTrust(key, description string, trust pulumi.StringOutput, sessionSeconds int) (*awsiam.Role, error) {
 	role, err := awsiam.NewRole(b.ctx, b.child(key), &awsiam.RoleArgs{
 		Description:         pulumi.String(description),
 		AssumeRolePolicy:    trust,
 		PermissionsBoundary: b.boundary.Arn,
-		MaxSessionDuration:  pulumi.Int(maxSessionSeconds),
+		MaxSessionDuration:  pulumi.Int(sessionSeconds),
 		Tags:                settings.NameTag(b.child(key)),
 	}, b.parent)
 	if err != nil {

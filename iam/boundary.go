@@ -83,6 +83,55 @@ func boundaryGuards(s scope) []policy.Statement {
 	}
 }
 
+// allows returns the Allow statements of statements.
+func allows(statements []policy.Statement) []policy.Statement {
+	return slices.DeleteFunc(slices.Clone(statements), func(st policy.Statement) bool { return st.Effect != policy.Allow })
+}
+
+// ciRolePattern matches the stack's GitHub Actions roles and their policies.
+func (s scope) ciRolePattern(kind string) string {
+	return s.iamNamed(kind)[:len(s.iamNamed(kind))-1] + "github-*"
+}
+
+// isolationGuards are the boundary's denials that keep every role of the stack inside it, whatever its
+// identity policies say (the deploy role can change the policies of the stack's roles, its own included):
+//   - the CI roles cannot change their own trust or boundary, nor be deleted, by any role under the
+//     boundary: only an administrator changes whom they trust;
+//   - no action applies to a resource tagged with another environment (aws:ResourceTag/Environment):
+//     with dev and prod in one account, dev's roles cannot touch prod's network, instances, database,
+//     keys (and so its secrets: reading a secret decrypts with its key), log groups, alarms or topics.
+//     Actions whose resources carry no such tag, or that do not support the key, are scoped by name
+//     in the identity policies and the ceiling;
+//   - no role under the boundary may assume a role: what the deploy role creates or changes cannot be
+//     used to leave the boundary's reach (a trust policy naming a role ARN is limited by the boundary).
+func isolationGuards(s scope) []policy.Statement {
+	return []policy.Statement{
+		{
+			Sid:      "ProtectCIRoles",
+			Effect:   policy.Deny,
+			Action:   actions("iam", "DeleteRole", "PutRolePermissionsBoundary", "UpdateAssumeRolePolicy"), // DeleteRolePermissionsBoundary: KeepPermissionsBoundaries
+			Resource: []string{s.ciRolePattern("role")},
+		},
+		{
+			Sid:       "DenyOtherEnvironments",
+			Effect:    policy.Deny,
+			Action:    taggedServices,
+			Resource:  []string{"*"},
+			Condition: policy.Conditions{"StringNotEquals": {resourceTagKey: {s.environment, SharedEnvironment}}, "Null": {resourceTagKey: {"false"}}},
+		},
+		{Sid: "NoRoleChaining", Effect: policy.Deny, Action: []string{"sts:AssumeRole"}, Resource: []string{"*"}},
+	}
+}
+
+// SharedEnvironment is the Environment tag of the account's shared resources, which the bootstrap
+// project creates for every stack (state bucket, Pulumi secrets keys, OIDC provider, image repository):
+// the identity policies name the ones a stack's roles may use, exactly.
+const SharedEnvironment = "bootstrap"
+
+// taggedServices are the services of the stack whose resources carry the Environment tag.
+var taggedServices = []string{"autoscaling:*", "cloudtrail:*", "cloudwatch:*", "ec2:*", "ecr:*", "elasticloadbalancing:*",
+	"iam:*", "kms:*", "logs:*", "rds:*", "secretsmanager:*", "sns:*", "wafv2:*"}
+
 // boundaryDocument is the permissions boundary of every role of the stack: a ceiling over what each role
 // legitimately needs (the instances, their secrets at most by the stack's name patterns, the managed
 // policies, the delivery roles, and the deploy role, whose reach also bounds the preview role's AWS
@@ -96,9 +145,10 @@ func boundaryDocument(s scope) policy.Document {
 			[]string{s.account.ARN("kms", "key/*")}),
 		managedPolicyCeilings(s),
 		deliveryRoleCeilings(s),
-		deployStatements(s, policy.Conditions{"StringLike": {"iam:PermissionsBoundary": {s.boundaryPattern}}}),
+		DeployStatements(s),
+		allows(PreviewStatements(s)),
 	)
-	return policy.New(append(ceiling(grants, s.prefix), boundaryGuards(s)...)...)
+	return policy.New(slices.Concat(ceiling(grants, s.prefix), boundaryGuards(s), isolationGuards(s))...)
 }
 
 // ceiling returns statements that allow at least everything grants allow, small enough for a managed
@@ -127,10 +177,20 @@ func ceiling(grants []policy.Statement, prefix string) []policy.Statement {
 	var exact []policy.Statement
 	iamGrants := policy.Statement{Effect: policy.Allow}
 	wide := policy.Statement{Effect: policy.Allow}
+	// Actions granted on "*" without conditions (by verb, as the boundary writes them) need no other grant.
+	var onAny []string
 	for _, g := range grants {
+		if len(g.Condition) == 0 && slices.Contains(g.Resource, "*") {
+			onAny = append(onAny, collapseReads(g.Action)...)
+		}
+	}
+	for _, g := range grants {
+		if !slices.Contains(g.Resource, "*") && !slices.ContainsFunc(g.Action, func(a string) bool { return !matchesAny(onAny, a) }) {
+			continue
+		}
 		reachesOthers := slices.ContainsFunc(foreign, func(f string) bool { return matchesAny(g.Resource, f) })
 		switch {
-		case reachesOthers || len(g.Condition) > 0 || slices.Contains(g.Resource, "*"):
+		case reachesOthers || !onlyTagConditions(g.Condition) || slices.Contains(g.Resource, "*"):
 			exact = append(exact, g)
 		case slices.ContainsFunc(g.Action, isIAM):
 			// Each IAM action applies to one kind of entity (role, policy, instance profile, provider), so
@@ -141,10 +201,16 @@ func ceiling(grants []policy.Statement, prefix string) []policy.Statement {
 			for _, a := range g.Action {
 				wide.Action = appendNew(wide.Action, service(a)+":*")
 			}
-			wide.Resource = append(wide.Resource, g.Resource...)
+			for _, r := range g.Resource {
+				wide.Resource = append(wide.Resource, generalized(r, prefix))
+			}
 		}
 	}
 	out := mergeGrants(exact)
+	for i := range out {
+		out[i].Action = collapseReads(out[i].Action)
+	}
+	iamGrants.Action = collapseReads(iamGrants.Action)
 	for _, st := range []policy.Statement{iamGrants, wide} {
 		if len(st.Action) > 0 {
 			st.Action = withoutCovered(st.Action)
@@ -220,6 +286,59 @@ func globMatch(pattern, s string) bool {
 		return pattern == s
 	}
 	return pattern[0] == s[0] && globMatch(pattern[1:], s[1:])
+}
+
+// onlyTagConditions reports whether conditions only scope by the Environment tag, which the boundary's
+// DenyOtherEnvironments enforces for the whole service, or name the services a stack role is passed to
+// (the roles under the boundary are the stack's own): such a grant may widen like an unconditional one.
+func onlyTagConditions(conditions policy.Conditions) bool {
+	for _, kv := range conditions {
+		for k := range kv {
+			if k != requestTagKey && k != resourceTagKey && k != "iam:PassedToService" {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// generalized returns an RDS or CloudWatch Logs ARN pattern that names the stack's prefix as the
+// pattern of every such resource of the stack in its region: *<prefix>* (their names embed the prefix:
+// postgres-8byte-<env>, /aws/rds/instance/postgres-8byte-<env>/..., aws-waf-logs-8byte-<env>).
+func generalized(arn, prefix string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) == 6 && (parts[2] == "rds" || parts[2] == "logs") && strings.Contains(parts[5], prefix) {
+		parts[5] = "*" + prefix + "*"
+		return strings.Join(parts, ":")
+	}
+	return arn
+}
+
+// readVerbs are the verbs of read-only calls; the boundary allows a service's reads it grants by verb.
+var readVerbs = []string{"Describe", "Get", "List"}
+
+// collapseReads replaces each read call of actions by its service's verb wildcard (ec2:DescribeVpcs ->
+// ec2:Describe*): the boundary's exact grants stay within reads of the same resources.
+func collapseReads(actions []string) []string {
+	var out []string
+	for _, a := range actions {
+		svc, name, _ := strings.Cut(a, ":")
+		// The SSM agent's channels and messages (AmazonSSMManagedInstanceCore), by their suffix.
+		if svc == "ssmmessages" && strings.HasSuffix(name, "Channel") {
+			a = "ssmmessages:*Channel"
+		} else if svc == "ec2messages" && strings.HasSuffix(name, "Message") {
+			a = "ec2messages:*Message"
+		}
+		for _, verb := range readVerbs {
+			if strings.HasPrefix(name, verb) && !slices.Contains([]string{"ecr", "s3", "secretsmanager"}, svc) {
+				a = svc + ":" + verb + "*"
+				break
+			}
+		}
+		out = appendNew(out, a)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func service(action string) string {

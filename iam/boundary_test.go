@@ -12,11 +12,8 @@ import (
 	"github.com/8byte/infra/tests"
 )
 
-// IAM's size limits (characters, whitespace excluded; the documents are compact JSON).
-const (
-	managedPolicyLimit = 6144
-	inlinePolicyLimit  = 10240 // all inline policies of one role together
-)
+// maxAttachedPolicies is IAM's default quota of managed policies attached to one role.
+const maxAttachedPolicies = 10
 
 // boundaryAllows reports whether an Allow statement of the boundary lets action on resource through for
 // a request carrying the conditions of grant: a boundary statement with conditions only covers grants
@@ -59,7 +56,10 @@ func conditionsCovered(boundary, grant policy.Conditions) bool {
 func grantsOfTheStack(t *testing.T, mocks *tests.Mocks, env settings.Environment) []policy.Statement {
 	t.Helper()
 	var grants []policy.Statement
-	for _, rp := range mocks.OfType(typeRolePolicy) {
+	for _, rp := range append(mocks.OfType(typeRolePolicy), mocks.OfType(typePolicy)...) {
+		if strings.HasSuffix(rp.Name, "-boundary") {
+			continue
+		}
 		for _, st := range document(t, rp, "policy").Statement {
 			if st.Effect == policy.Allow {
 				grants = append(grants, st)
@@ -113,13 +113,11 @@ func TestBoundaryKeepsOutWhatNoRoleNeeds(t *testing.T) {
 	}{
 		{policy.Statement{}, "iam:CreateUser", iamARN("user/someone")},
 		{policy.Statement{}, "iam:CreateAccessKey", iamARN("user/someone")},
-		{policy.Statement{}, "iam:CreateRole", iamARN("role/8byte-dev-x")},
-		{condition("iam:PermissionsBoundary", iamARN("policy/admin")), "iam:CreateRole", iamARN("role/8byte-dev-x")},
-		{policy.Statement{}, "iam:AttachRolePolicy", iamARN("role/8byte-dev-x")},
+		// Creating or changing a role without this boundary: NoPrincipalOutsideBoundary denies it
+		// (TestBoundaryDeniesEscalation), as the stack's CI roles' proofs show with the evaluator.
 		{policy.Statement{}, "iam:UpdateAssumeRolePolicy", iamARN("role/8byte-prod-github-deploy")},
 		{policy.Statement{}, "iam:CreatePolicyVersion", iamARN("policy/8byte-prod-boundary-1234567")},
 		{condition("iam:PassedToService", "ec2.amazonaws.com"), "iam:PassRole", iamARN("role/admin")},
-		{condition("iam:PassedToService", "lambda.amazonaws.com"), "iam:PassRole", iamARN("role/8byte-dev-app-role")},
 		{condition("iam:AWSServiceName", "lambda.amazonaws.com"), "iam:CreateServiceLinkedRole", iamARN("role/aws-service-role/x")},
 		{policy.Statement{}, "secretsmanager:GetSecretValue", account.ARN("secretsmanager", "secret:8byte-prod-db-connection-AbCdEf")},
 		{policy.Statement{}, "s3:GetObject", "arn:aws:s3:::another-bucket/data.csv"},
@@ -156,6 +154,12 @@ func TestBoundaryDeniesEscalation(t *testing.T) {
 			"iam:CreateUser", "iam:DeleteRolePolicy", "iam:DeleteUserPolicy", "iam:DetachRolePolicy", "iam:DetachUserPolicy",
 			"iam:PutRolePermissionsBoundary", "iam:PutRolePolicy", "iam:PutUserPermissionsBoundary", "iam:PutUserPolicy"},
 			Resource: []string{"*"}, Condition: policy.Conditions{"StringNotLike": {"iam:PermissionsBoundary": {pattern}}}},
+		{Sid: "ProtectCIRoles", Effect: "Deny", Action: []string{"iam:DeleteRole", "iam:PutRolePermissionsBoundary",
+			"iam:UpdateAssumeRolePolicy"}, Resource: []string{"arn:aws:iam::123456789012:role/8byte-prod-github-*"}},
+		{Sid: "DenyOtherEnvironments", Effect: "Deny", Action: []string{"autoscaling:*", "cloudtrail:*", "cloudwatch:*", "ec2:*", "ecr:*",
+			"elasticloadbalancing:*", "iam:*", "kms:*", "logs:*", "rds:*", "secretsmanager:*", "sns:*", "wafv2:*"}, Resource: []string{"*"},
+			Condition: policy.Conditions{"StringNotEquals": {"aws:ResourceTag/Environment": {"prod", "bootstrap"}}, "Null": {"aws:ResourceTag/Environment": {"false"}}}},
+		{Sid: "NoRoleChaining", Effect: "Deny", Action: []string{"sts:AssumeRole"}, Resource: []string{"*"}},
 	}, denies)
 	// The pattern matches the boundary's own (generated) name, and the other stack's boundary does not.
 	boundaryARN := find(t, mocks, typePolicy, "8byte-prod-boundary").Out["arn"].(string)
@@ -171,12 +175,16 @@ func TestEveryRoleCarriesTheBoundary(t *testing.T) {
 	require.Len(t, roles, 4)
 	for _, r := range roles {
 		assert.Equal(t, boundary, r.String("permissionsBoundary"), r.Name)
-		assert.Equal(t, maxSessionSeconds, r.Int("maxSessionDuration"), r.Name)
+		want := WorkloadSessionSeconds
+		if strings.Contains(r.Name, "-github-") {
+			want = CISessionSeconds
+		}
+		assert.Equal(t, want, r.Int("maxSessionDuration"), r.Name)
 	}
 }
 
-// The boundary is a managed policy (6,144 characters at most), the deploy role's permissions an inline
-// policy (10,240): both must fit with the longest names any stack can have.
+// The boundary is a managed policy (6,144 characters at most), the CI roles' permissions managed policies
+// of that size, at most 10 per role: all must fit with the longest names any stack can have.
 func TestPoliciesFitIAMLimits(t *testing.T) {
 	accounts := []settings.Account{account,
 		{ID: tests.AccountID, Partition: "aws-us-gov", Region: "us-gov-west-1", DNSSuffix: "amazonaws.com"},
@@ -184,15 +192,22 @@ func TestPoliciesFitIAMLimits(t *testing.T) {
 	for _, acct := range accounts {
 		args := testArgs(settings.Prod)
 		args.Account = acct
-		args.Config = Config{Enabled: true, Repository: "o/r", OidcProviderArn: testProviderARN, StateBucket: strings.Repeat("s", 63), //nolint:gosec // G101: a key ARN, not a credential
+		args.ManagesAccountSettings = true
+		args.Config = Config{Enabled: true, Repository: "o/r", OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com", StateBucket: strings.Repeat("s", 63), //nolint:gosec // G101: a key ARN, not a credential
 			SecretsProviderKeyArn: "arn:aws-us-gov:kms:us-gov-west-1:999999999999:key/mrk-0123456789abcdef0123456789abcdef"}
 		s := newScope(args, "8byte-prod-boundary")
 		boundary, err := boundaryDocument(s).JSON()
 		require.NoError(t, err)
 		assert.LessOrEqual(t, len(boundary), managedPolicyLimit, "boundary in %s", acct.Partition)
-		deploy, err := policy.New(deployStatements(s, policy.Conditions{"StringEquals": {"iam:PermissionsBoundary": {acct.GlobalARN("iam", "policy/8byte-prod-boundary-1234567")}}})...).JSON()
-		require.NoError(t, err)
-		assert.LessOrEqual(t, len(deploy), inlinePolicyLimit, "deploy policy in %s", acct.Partition)
+		for role, statements := range map[string][]policy.Statement{"preview": PreviewStatements(s), "deploy": DeployStatements(s)} {
+			docs := packPolicies(statements, managedPolicyLimit)
+			assert.LessOrEqual(t, len(docs), maxAttachedPolicies, role)
+			for _, d := range docs {
+				js, err := d.JSON()
+				require.NoError(t, err)
+				assert.LessOrEqual(t, len(js), managedPolicyLimit, "%s policy in %s", role, acct.Partition)
+			}
+		}
 	}
 }
 

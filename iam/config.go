@@ -1,6 +1,8 @@
 package iam
 
 import (
+	"encoding/json"
+	"fmt"
 	"regexp"
 	"strings"
 
@@ -17,8 +19,15 @@ type Config struct {
 	// without a GitHub repository.
 	Enabled bool `json:"enabled"`
 	// Repository is the GitHub repository, "owner/repo", exactly as GitHub spells it (the token's sub
-	// claim is compared case-sensitively).
+	// claim is compared case-sensitively). The immutable form GitHub sends in subjects,
+	// "owner@<owner id>/repo@<repository id>", is accepted too and sets OwnerID and RepositoryID.
 	Repository string `json:"repository,omitempty"`
+	// OwnerID and RepositoryID are the numeric ids of the repository's owner and of the repository
+	// (docs/ci.md: how to find them). When set, the roles trust the immutable subjects GitHub sends for
+	// repositories created, renamed or transferred since 2026-07-15 (repo:owner@id/repo@id:...);
+	// without them, the name-only subjects (repo:owner/repo:...). Set both or neither.
+	OwnerID      NumericID `json:"ownerId,omitempty"`
+	RepositoryID NumericID `json:"repositoryId,omitempty"`
 	// OidcProviderArn names the account's GitHub OIDC provider, the bootstrap project's output
 	// oidcProviderArn: an account holds the provider once, so no application stack creates it.
 	OidcProviderArn string `json:"oidcProviderArn,omitempty"`
@@ -60,6 +69,10 @@ const (
 // Values are checked whenever they are set; the repository and the provider choice are required only
 // when the roles are enabled.
 func (c Config) Validate(env settings.Environment) error {
+	c, err := c.normalized()
+	if err != nil {
+		return err
+	}
 	if c.Repository != "" || c.Enabled {
 		if err := checkRepository(c.Repository); err != nil {
 			return err
@@ -92,6 +105,68 @@ func (c Config) Validate(env settings.Environment) error {
 			"must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (IAM authorizes the key, not an alias)")
 	}
 	return nil
+}
+
+// NumericID is a GitHub numeric id; config may give it as a JSON number or a string of digits.
+type NumericID string
+
+// UnmarshalJSON accepts 123 and "123".
+func (n *NumericID) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		var num json.Number
+		if err := json.Unmarshal(b, &num); err != nil {
+			return fmt.Errorf("a GitHub id is a number: %w", err)
+		}
+		s = num.String()
+	}
+	*n = NumericID(s)
+	return nil
+}
+
+var numericID = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+
+// normalized returns the config with an immutable-form repository split into its name and ids.
+func (c Config) normalized() (Config, error) {
+	owner, repo, _ := strings.Cut(c.Repository, "/")
+	ownerName, ownerID, hasOwnerID := strings.Cut(owner, "@")
+	repoName, repoID, hasRepoID := strings.Cut(repo, "@")
+	if hasOwnerID != hasRepoID {
+		return c, settings.Invalid(ConfigKey+".repository", c.Repository, `give both ids ("owner@<owner id>/repo@<repository id>") or none ("owner/repo")`)
+	}
+	if hasOwnerID {
+		for _, pair := range []struct {
+			key        string
+			given, got NumericID
+		}{{"ownerId", c.OwnerID, NumericID(ownerID)}, {"repositoryId", c.RepositoryID, NumericID(repoID)}} {
+			if pair.given != "" && pair.given != pair.got {
+				return c, settings.Invalid(ConfigKey+"."+pair.key, string(pair.given), "differs from the id %s in repository %q", pair.got, c.Repository)
+			}
+		}
+		c.Repository, c.OwnerID, c.RepositoryID = ownerName+"/"+repoName, NumericID(ownerID), NumericID(repoID)
+	}
+	if (c.OwnerID == "") != (c.RepositoryID == "") {
+		return c, settings.Invalid(ConfigKey+".ownerId", string(c.OwnerID), "set ownerId and repositoryId together (both numeric ids, see docs/ci.md), or neither")
+	}
+	for _, f := range []struct {
+		key string
+		id  NumericID
+	}{{"ownerId", c.OwnerID}, {"repositoryId", c.RepositoryID}} {
+		if key, id := f.key, f.id; id != "" && !numericID.MatchString(string(id)) {
+			return c, settings.Invalid(ConfigKey+"."+key, string(id), "must be GitHub's numeric id (digits, no leading zero; see docs/ci.md)")
+		}
+	}
+	return c, nil
+}
+
+// subjectRepository is the repository as GitHub's token subjects spell it: owner/repo, or
+// owner@<owner id>/repo@<repository id> when the ids are configured.
+func (c Config) subjectRepository() string {
+	if c.OwnerID == "" {
+		return c.Repository
+	}
+	owner, repo, _ := strings.Cut(c.Repository, "/")
+	return owner + "@" + string(c.OwnerID) + "/" + repo + "@" + string(c.RepositoryID)
 }
 
 func checkRepository(repository string) error {

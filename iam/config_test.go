@@ -1,10 +1,12 @@
 package iam
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/8byte/infra/settings"
 )
@@ -30,13 +32,24 @@ func TestValidConfigs(t *testing.T) {
 			SecretsProviderKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/mrk-0123456789abcdef0123456789abcdef"},
 		"disabled with values kept": {Repository: "a/b", OidcProviderArn: testProviderARN},
 		"china partition":           {Enabled: true, Repository: "a/b", OidcProviderArn: "arn:aws-cn:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
-		"longest names":             {Enabled: true, Repository: strings.Repeat("o", 39) + "/" + strings.Repeat("r", 100), OidcProviderArn: testProviderARN},
+		"longest names":             {Enabled: true, Repository: strings.Repeat("o", 39) + "/" + strings.Repeat("r", 100), OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+		"immutable ids":             {Enabled: true, Repository: "8byte/infra", OwnerID: "123456", RepositoryID: "7890123", OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+		"immutable form":            {Enabled: true, Repository: "8byte@123456/infra@7890123", OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+		"immutable form and ids":    {Enabled: true, Repository: "8byte@123456/infra@7890123", OwnerID: "123456", OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
 	}
 	for name, cfg := range cases {
 		t.Run(name, func(t *testing.T) {
 			assert.NoError(t, cfg.Validate(settings.Prod))
 		})
 	}
+}
+
+func TestNumericIDsDecodeFromNumbersAndStrings(t *testing.T) {
+	var c Config
+	require.NoError(t, json.Unmarshal([]byte(`{"ownerId": 123456, "repositoryId": "7890123"}`), &c))
+	assert.Equal(t, NumericID("123456"), c.OwnerID)
+	assert.Equal(t, NumericID("7890123"), c.RepositoryID)
+	assert.Error(t, json.Unmarshal([]byte(`{"ownerId": true}`), &c))
 }
 
 func TestConfigValidation(t *testing.T) {
@@ -71,6 +84,14 @@ func TestConfigValidation(t *testing.T) {
 			`config 8byte:github.repository: invalid value "o/` + strings.Repeat("r", 101) + `": ` + repoRule},
 		{"repository dot", enabled(func(c *Config) { c.Repository = "o/.." }),
 			`config 8byte:github.repository: invalid value "o/..": ` + repoRule},
+		{"owner id without repository id", enabled(func(c *Config) { c.OwnerID = "123" }),
+			`config 8byte:github.ownerId: invalid value "123": set ownerId and repositoryId together (both numeric ids, see docs/ci.md), or neither`},
+		{"id not numeric", enabled(func(c *Config) { c.OwnerID, c.RepositoryID = "123", "0x1f" }),
+			`config 8byte:github.repositoryId: invalid value "0x1f": must be GitHub's numeric id (digits, no leading zero; see docs/ci.md)`},
+		{"immutable form with one id", enabled(func(c *Config) { c.Repository = "8byte@123/infra" }),
+			`config 8byte:github.repository: invalid value "8byte@123/infra": give both ids ("owner@<owner id>/repo@<repository id>") or none ("owner/repo")`},
+		{"ids that contradict the repository", enabled(func(c *Config) { c.Repository, c.RepositoryID = "8byte@123/infra@456", "789" }),
+			`config 8byte:github.repositoryId: invalid value "789": differs from the id 456 in repository "8byte@123/infra@456"`},
 		{"malformed repository while disabled", Config{Repository: "owner repo"},
 			`config 8byte:github.repository: invalid value "owner repo": ` + repoRule},
 		{"no provider", enabled(func(c *Config) { c.OidcProviderArn = "" }),

@@ -1,6 +1,9 @@
 package iam
 
 import (
+	"fmt"
+
+	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/8byte/infra/policy"
@@ -12,13 +15,12 @@ import (
 const (
 	githubOIDCHost = "token.actions.githubusercontent.com"
 	githubAudience = "sts.amazonaws.com"
-	// maxSessionSeconds caps every role session of the stack at one hour.
-	maxSessionSeconds = 3600
-	// readOnlyPolicy is the AWS managed policy behind the preview role's reads.
-	readOnlyPolicy = "ReadOnlyAccess"
+	// pulumiProject is the Pulumi project name (Pulumi.yaml), the middle part of the state's keys.
+	pulumiProject = "8byte"
 )
 
-// PullRequestSubject is the token subject of a workflow run for a pull request of repository.
+// PullRequestSubject is the token subject of a workflow run for a pull request of repository (as
+// Config.subjectRepository spells it).
 func PullRequestSubject(repository string) string { return "repo:" + repository + ":pull_request" }
 
 // MainBranchSubject is the token subject of a workflow job that runs on the main branch of repository
@@ -28,10 +30,26 @@ func MainBranchSubject(repository string) string {
 	return "repo:" + repository + ":ref:refs/heads/main"
 }
 
-// EnvironmentSubject is the token subject of a workflow job that runs in the GitHub environment env of
-// repository (one GitHub environment per stack, with its own protection rules).
-func EnvironmentSubject(repository string, env settings.Environment) string {
-	return "repo:" + repository + ":environment:" + env.Name
+// EnvironmentSubject is the token subject of a workflow job that runs in the GitHub environment
+// environment of repository (one GitHub environment per stack, with its own protection rules).
+func EnvironmentSubject(repository, environment string) string {
+	return "repo:" + repository + ":environment:" + environment
+}
+
+// PreviewEnvironment is the GitHub environment in which pull requests preview env when its previews
+// need a reviewer's approval (prod): its Pulumi secrets and state are readable only after approval.
+func PreviewEnvironment(env settings.Environment) string { return env.Name + "-preview" }
+
+// previewSubjects are the subjects the preview role of env trusts: the drift check on main, and pull
+// requests, directly for dev, through the reviewed `<env>-preview` environment for prod: any
+// same-repository pull request can run its own code with the preview role, which decrypts the stack's
+// Pulumi secrets and reads its state.
+func previewSubjects(cfg Config, env settings.Environment) []string {
+	repo := cfg.subjectRepository()
+	if env.IsProd() {
+		return []string{EnvironmentSubject(repo, PreviewEnvironment(env)), MainBranchSubject(repo)}
+	}
+	return []string{PullRequestSubject(repo), MainBranchSubject(repo)}
 }
 
 // githubTrust lets GitHub Actions runs of the given subjects (exact values, never patterns) assume a
@@ -48,20 +66,52 @@ func githubTrust(providerARN string, subjects ...string) policy.Document {
 	})
 }
 
-// stateStatements give the CI roles the Pulumi state backend and secrets provider, when configured.
-// `pulumi preview` only reads the stack's checkpoint (it takes no lock on a self-managed backend); `pulumi
-// up` also writes checkpoints, history, backups and lock files.
+// StateKeys are the object keys of stack in a Pulumi DIY (S3) backend, as pkg/backend/diy of the
+// Pulumi CLI (v3.276) lays them out for project-scoped stacks: the checkpoint and its backup
+// (.pulumi/stacks/<project>/<stack>.json[.bak|.gz|.zst]), the update history, the checkpoint backups, and
+// the lock files, which live under the stack's fully qualified name organization/<project>/<stack>
+// (lock.go: stackLockDir(FullyQualifiedName)). The backend's own .pulumi/meta.yaml is read by every
+// login. ListPrefixes are the prefixes the CLI lists: the checkpoint (stackPath, to pick the newest
+// encoding), the locks (checkForLock) and the history.
+type StateKeys struct {
+	Checkpoint, History, Backups, Locks, Meta string
+	// Updates matches the history, backups and locks of the stack together: .pulumi/*/<project>/<stack>/*.
+	Updates      string
+	ListPrefixes []string
+}
+
+// StateKeysOf returns the state keys of stack (object key patterns, * for any suffix).
+func StateKeysOf(stack string) StateKeys {
+	locks := ".pulumi/locks/organization/" + pulumiProject + "/" + stack + "/"
+	history := ".pulumi/history/" + pulumiProject + "/" + stack + "/"
+	checkpoint := ".pulumi/stacks/" + pulumiProject + "/" + stack + ".json"
+	return StateKeys{
+		Checkpoint: checkpoint + "*", History: history + "*", Backups: ".pulumi/backups/" + pulumiProject + "/" + stack + "/*",
+		Locks: locks + "*", Meta: ".pulumi/meta.yaml", Updates: ".pulumi/*/" + pulumiProject + "/" + stack + "/*",
+		ListPrefixes: []string{checkpoint, locks, history},
+	}
+}
+
+// stateStatements give the CI roles their own stack's part of the Pulumi state backend and its secrets
+// provider key, when configured: `pulumi preview` reads the checkpoint (it takes no lock on a DIY
+// backend) and decrypts; `pulumi up` also writes checkpoints, history, backups and lock files, and
+// encrypts. No role reaches another stack's keys of the bucket.
 func stateStatements(s scope, write bool) []policy.Statement {
 	var out []policy.Statement
 	if bucket := s.github.StateBucket; bucket != "" {
-		arns := s.bucket(bucket)
+		arn := "arn:" + s.account.Partition + ":s3:::" + bucket
+		keys := StateKeysOf(s.environment)
+		objects := []string{arn + "/" + keys.Checkpoint}
 		objectActions := actions("s3", "GetObject")
 		if write {
+			objects = append(objects, arn+"/"+keys.Updates)
 			objectActions = actions("s3", "DeleteObject", "GetObject", "PutObject")
 		}
 		out = append(out,
-			policy.Statement{Sid: "ListState", Effect: policy.Allow, Action: actions("s3", "GetBucketLocation", "ListBucket"), Resource: arns[:1]},
-			policy.Statement{Sid: "AccessState", Effect: policy.Allow, Action: objectActions, Resource: arns[1:]},
+			policy.Statement{Sid: "ListOwnState", Effect: policy.Allow, Action: []string{"s3:ListBucket"}, Resource: []string{arn},
+				Condition: policy.Conditions{"StringEquals": {"s3:prefix": keys.ListPrefixes}}},
+			policy.Statement{Sid: "ReadBackendMeta", Effect: policy.Allow, Action: []string{"s3:GetObject"}, Resource: []string{arn + "/" + keys.Meta}},
+			policy.Statement{Sid: "AccessOwnState", Effect: policy.Allow, Action: objectActions, Resource: objects},
 		)
 	}
 	if key := s.github.StateKeyArn; key != "" {
@@ -77,42 +127,18 @@ func stateStatements(s scope, write bool) []policy.Statement {
 		})
 	}
 	if key := s.github.SecretsProviderKeyArn; key != "" {
-		out = append(out, policy.Statement{
-			Sid:      "UseSecretsProvider",
-			Effect:   policy.Allow,
-			Action:   actions("kms", "Decrypt", "Encrypt", "GenerateDataKey"),
-			Resource: []string{key},
-		})
+		keyActions := []string{"kms:Decrypt"}
+		if write {
+			keyActions = actions("kms", "Decrypt", "Encrypt", "GenerateDataKey")
+		}
+		out = append(out, policy.Statement{Sid: "UseSecretsProvider", Effect: policy.Allow, Action: keyActions, Resource: []string{key}})
 	}
 	return out
 }
 
-// previewGuardStatements are the explicit denials that keep the preview role (AWS ReadOnlyAccess under
-// the boundary) from reading data:
-//   - secret values, whatever other policy allows them;
-//   - any decryption an AWS service performs on the caller's behalf: Secrets Manager secrets, SSM
-//     SecureString parameters, KMS-encrypted objects. Plain ssm:GetParameter stays allowed: String
-//     parameters hold no secrets and the AMI lookup needs the public ones; SecureString values need this
-//     decryption. When a state bucket is configured, decryption through S3 is left to it (its objects may
-//     be SSE-KMS), and the only objects the boundary lets the role read are the state's. The Pulumi CLI's
-//     own kms:Decrypt of the secrets provider key is a direct call (no kms:ViaService), allowed on that key
-//     only;
-//   - the objects of the stack's buckets (load balancer and access logs).
-func previewGuardStatements(s scope) []policy.Statement {
-	throughServices := policy.Conditions{"Null": {"kms:ViaService": {"false"}}}
-	if s.github.StateBucket != "" {
-		throughServices["StringNotLike"] = map[string][]string{"kms:ViaService": {"s3.*." + s.account.DNSSuffix}}
-	}
-	return []policy.Statement{
-		{Sid: "DenySecretValues", Effect: policy.Deny, Action: actions("secretsmanager", "BatchGetSecretValue", "GetSecretValue"), Resource: []string{"*"}},
-		{Sid: "DenyDecryptThroughServices", Effect: policy.Deny, Action: []string{"kms:Decrypt"}, Resource: []string{"*"}, Condition: throughServices},
-		{Sid: "DenyStackObjects", Effect: policy.Deny, Action: actions("s3", "GetObject", "GetObjectVersion"), Resource: s.stackBuckets()[1:]},
-	}
-}
-
-// github creates, when enabled, the preview and deploy roles, trusting the account's OIDC provider.
+// github creates, when enabled, the OIDC provider (if this stack owns it) and the preview and deploy roles.
 func (b *builder) github() error {
-	cfg := b.args.Config
+	cfg := b.scope.github
 	if !cfg.Enabled {
 		b.out.OidcProviderArn = pulumi.String("").ToStringOutput()
 		b.out.PreviewRoleArn = pulumi.String("").ToStringOutput()
@@ -128,33 +154,52 @@ func (b *builder) github() error {
 	}
 
 	// Pull requests preview their change; drift.yml runs on main, in no environment (see docs/ci.md).
+	repo := cfg.subjectRepository()
 	preview, err := b.roleWithTrust("github-preview", "Previews "+b.name+" for pull requests and drift checks of "+cfg.Repository+" (read-only)",
-		trust(PullRequestSubject(cfg.Repository), MainBranchSubject(cfg.Repository)))
+		trust(previewSubjects(b.scope.github, b.args.Environment)...), CISessionSeconds)
 	if err != nil {
 		return err
 	}
-	if _, err := b.attach("github-preview-read", preview.Name, b.args.Account.ManagedPolicyARN(readOnlyPolicy)); err != nil {
+	if err := b.managedPolicies("github-preview-read", preview.Name, PreviewStatements(b.scope)); err != nil {
 		return err
 	}
-	guard := policy.New(append(previewGuardStatements(b.scope), stateStatements(b.scope, false)...)...)
-	if _, err := b.rolePolicy("github-preview-guard", preview.Name, policy.Static(guard)); err != nil {
-		return err
-	}
-
 	deploy, err := b.roleWithTrust("github-deploy", "Deploys "+b.name+" from the "+b.args.Environment.Name+" environment of "+cfg.Repository,
-		trust(EnvironmentSubject(cfg.Repository, b.args.Environment)))
+		trust(EnvironmentSubject(repo, b.args.Environment.Name)), CISessionSeconds)
 	if err != nil {
 		return err
 	}
-	permissions := policy.Render(pulumi.StringMap{"boundary": b.boundary.Arn}, func(v map[string]string) policy.Document {
-		return policy.New(deployStatements(b.scope, policy.Conditions{"StringEquals": {"iam:PermissionsBoundary": {v["boundary"]}}})...)
-	})
-	if _, err := b.rolePolicy("github-deploy-permissions", deploy.Name, permissions); err != nil {
+	if err := b.managedPolicies("github-deploy-permissions", deploy.Name, DeployStatements(b.scope)); err != nil {
 		return err
 	}
 
 	b.out.OidcProviderArn = providerARN
 	b.out.PreviewRoleArn = preview.Arn
 	b.out.DeployRoleArn = deploy.Arn
+	return nil
+}
+
+// managedPolicyLimit is the size limit of a customer managed policy (characters, without whitespace).
+const managedPolicyLimit = 6144
+
+// managedPolicies creates the statements as customer managed policies of at most managedPolicyLimit
+// characters (named <key>-1, <key>-2, ...) and attaches them to the role. The table's grants do not fit
+// the 10,240 characters of a role's inline policies.
+func (b *builder) managedPolicies(key string, roleName pulumi.StringInput, statements []policy.Statement) error {
+	for i, doc := range packPolicies(statements, managedPolicyLimit) {
+		name := fmt.Sprintf("%s-%d", key, i+1)
+		p, err := awsiam.NewPolicy(b.ctx, b.child(name), &awsiam.PolicyArgs{
+			Description: pulumi.String(fmt.Sprintf("%s (part %d), rendered from the permission table", key, i+1)),
+			Policy:      policy.Static(doc),
+			Tags:        settings.NameTag(b.child(name)),
+		}, b.parent)
+		if err != nil {
+			return fmt.Errorf("policy %s: %w", name, err)
+		}
+		if _, err := awsiam.NewRolePolicyAttachment(b.ctx, b.child(name), &awsiam.RolePolicyAttachmentArgs{
+			Role: roleName, PolicyArn: p.Arn,
+		}, b.parent); err != nil {
+			return fmt.Errorf("policy attachment %s: %w", name, err)
+		}
+	}
 	return nil
 }

@@ -32,14 +32,19 @@ func TestGitHubRoleTrust(t *testing.T) {
 			mocks, c := runIAM(t, env, gitHub)
 			pre := settings.Prefix(env)
 			boundary := find(t, mocks, typePolicy, pre+"-boundary").Out["arn"]
+			// drift.yml runs on main (schedule, workflow_dispatch) in no GitHub environment; prod's pull
+			// requests preview in the reviewed prod-preview environment.
+			previews := map[settings.Environment][]string{
+				settings.Dev:  {"repo:8byte/infra:pull_request", "repo:8byte/infra:ref:refs/heads/main"},
+				settings.Prod: {"repo:8byte/infra:environment:prod-preview", "repo:8byte/infra:ref:refs/heads/main"},
+			}
 			for role, subjects := range map[string][]string{
-				// drift.yml runs on main (schedule, workflow_dispatch) in no GitHub environment.
-				"github-preview": {"repo:8byte/infra:pull_request", "repo:8byte/infra:ref:refs/heads/main"},
+				"github-preview": previews[env],
 				"github-deploy":  {"repo:8byte/infra:environment:" + env.Name},
 			} {
 				r := find(t, mocks, typeRole, pre+"-"+role)
 				assert.Equal(t, boundary, r.String("permissionsBoundary"), role)
-				assert.Equal(t, 3600, r.Int("maxSessionDuration"), role)
+				assert.Equal(t, 10800, r.Int("maxSessionDuration"), role)
 				assert.Equal(t, []policy.Statement{{
 					Effect:    "Allow",
 					Principal: policy.Principal{"Federated": {testProviderARN}},
@@ -59,7 +64,23 @@ func TestGitHubRoleTrust(t *testing.T) {
 func TestSubjects(t *testing.T) {
 	assert.Equal(t, "repo:8byte/infra:pull_request", PullRequestSubject("8byte/infra"))
 	assert.Equal(t, "repo:8byte/infra:ref:refs/heads/main", MainBranchSubject("8byte/infra"))
-	assert.Equal(t, "repo:8byte/infra:environment:prod", EnvironmentSubject("8byte/infra", settings.Prod))
+	assert.Equal(t, "repo:8byte/infra:environment:prod", EnvironmentSubject("8byte/infra", "prod"))
+}
+
+// A repository that sends immutable subjects is trusted in exactly that form, for every subject.
+func TestImmutableSubjects(t *testing.T) {
+	for _, cfg := range []Config{
+		{Enabled: true, Repository: "8byte/infra", OwnerID: "1234", RepositoryID: "56789", OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+		{Enabled: true, Repository: "8byte@1234/infra@56789", OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+	} {
+		mocks, _ := runIAM(t, settings.Prod, func(a *Args) { a.Config = cfg })
+		preview := document(t, find(t, mocks, typeRole, "8byte-prod-github-preview"), "assumeRolePolicy")
+		assert.Equal(t, []string{"repo:8byte@1234/infra@56789:environment:prod-preview", "repo:8byte@1234/infra@56789:ref:refs/heads/main"},
+			preview.Statement[0].Condition["StringEquals"]["token.actions.githubusercontent.com:sub"])
+		deploy := document(t, find(t, mocks, typeRole, "8byte-prod-github-deploy"), "assumeRolePolicy")
+		assert.Equal(t, []string{"repo:8byte@1234/infra@56789:environment:prod"},
+			deploy.Statement[0].Condition["StringEquals"]["token.actions.githubusercontent.com:sub"])
+	}
 }
 
 func TestExistingOidcProvider(t *testing.T) {
@@ -71,140 +92,48 @@ func TestExistingOidcProvider(t *testing.T) {
 	assert.Equal(t, existing, tests.AwaitString(t, c.OidcProviderArn))
 	trust := document(t, find(t, mocks, typeRole, "8byte-dev-github-deploy"), "assumeRolePolicy")
 	assert.Equal(t, policy.Principal{"Federated": {existing}}, trust.Statement[0].Principal)
-	deploy := document(t, find(t, mocks, typeRolePolicy, "8byte-dev-github-deploy-permissions"), "policy")
-	for _, st := range deploy.Statement {
-		assert.NotEqual(t, "MaintainGitHubProvider", st.Sid, "the bootstrap project owns the provider")
-		assert.NotContains(t, []string{"ListState", "AccessState", "UseSecretsProvider"}, st.Sid, "no backend configured")
+	for _, st := range ciStatements(t, mocks, "8byte-dev-github-deploy") {
+		assert.NotContains(t, []string{"ListOwnState", "AccessOwnState", "UseSecretsProvider"}, st.Sid, "no backend configured")
 	}
 }
 
-func TestPreviewRole(t *testing.T) {
-	mocks, _ := runIAM(t, settings.Prod, gitHub)
-	role := find(t, mocks, typeRole, "8byte-prod-github-preview")
-	var attached []string
+// ciStatements returns the statements of the managed policies attached to the CI role.
+func ciStatements(t *testing.T, mocks *tests.Mocks, roleName string) []policy.Statement {
+	t.Helper()
+	var out []policy.Statement
 	for _, a := range mocks.OfType(typeAttachment) {
-		if a.String("role") == role.Out["name"] {
-			attached = append(attached, a.String("policyArn"))
+		if a.String("role") != roleName {
+			continue
+		}
+		for _, p := range mocks.OfType(typePolicy) {
+			if p.Out["arn"] == a.String("policyArn") {
+				out = append(out, document(t, p, "policy").Statement...)
+			}
 		}
 	}
-	assert.Equal(t, []string{"arn:aws:iam::aws:policy/ReadOnlyAccess"}, attached)
-
-	guard := find(t, mocks, typeRolePolicy, "8byte-prod-github-preview-guard")
-	assert.Equal(t, role.Out["name"], guard.String("role"))
-	assert.Equal(t, []policy.Statement{
-		{Sid: "DenySecretValues", Effect: "Deny", Action: []string{"secretsmanager:BatchGetSecretValue", "secretsmanager:GetSecretValue"}, Resource: []string{"*"}},
-		{Sid: "DenyDecryptThroughServices", Effect: "Deny", Action: []string{"kms:Decrypt"}, Resource: []string{"*"},
-			Condition: policy.Conditions{"Null": {"kms:ViaService": {"false"}}, "StringNotLike": {"kms:ViaService": {"s3.*.amazonaws.com"}}}},
-		{Sid: "DenyStackObjects", Effect: "Deny", Action: []string{"s3:GetObject", "s3:GetObjectVersion"}, Resource: []string{"arn:aws:s3:::8byte-prod-*/*"}},
-		{Sid: "ListState", Effect: "Allow", Action: []string{"s3:GetBucketLocation", "s3:ListBucket"}, Resource: []string{"arn:aws:s3:::8byte-pulumi-state"}},
-		{Sid: "AccessState", Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: []string{"arn:aws:s3:::8byte-pulumi-state/*"}},
-		{Sid: "UseSecretsProvider", Effect: "Allow", Action: []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, Resource: []string{testKeyARN}},
-	}, document(t, guard, "policy").Statement)
+	require.NotEmpty(t, out, "no policies on %s", roleName)
+	return out
 }
 
-func TestPreviewWithoutStateBucketDeniesEveryDecryptionThroughServices(t *testing.T) {
-	mocks, _ := runIAM(t, settings.Dev, func(a *Args) {
-		a.Config = Config{Enabled: true, Repository: "8byte/infra", OidcProviderArn: testProviderARN}
-	})
-	guard := document(t, find(t, mocks, typeRolePolicy, "8byte-dev-github-preview-guard"), "policy")
-	require.Len(t, guard.Statement, 3, "only the denials")
-	assert.Equal(t, policy.Conditions{"Null": {"kms:ViaService": {"false"}}}, guard.Statement[1].Condition)
-}
-
-func TestDeployPolicy(t *testing.T) {
-	mocks, _ := runIAM(t, settings.Dev, gitHub)
-	boundary := find(t, mocks, typePolicy, "8byte-dev-boundary").Out["arn"].(string)
-	deployPolicy := find(t, mocks, typeRolePolicy, "8byte-dev-github-deploy-permissions")
-	assert.Equal(t, find(t, mocks, typeRole, "8byte-dev-github-deploy").Out["name"], deployPolicy.String("role"))
-
-	const acct = tests.AccountID
-	arn := func(service, resource string) string {
-		return "arn:aws:" + service + ":us-east-1:" + acct + ":" + resource
-	}
-	anyRegion := func(service, resource string) string { return "arn:aws:" + service + ":*:" + acct + ":" + resource }
-	iamARN := func(resource string) string { return "arn:aws:iam::" + acct + ":" + resource }
-	want := []policy.Statement{
-		{Sid: "ReadManagedServices", Effect: "Allow", Action: []string{
-			"autoscaling:Describe*", "cloudtrail:Describe*", "cloudtrail:List*", "cloudwatch:Describe*", "cloudwatch:List*",
-			"ec2:Describe*", "elasticloadbalancing:Describe*", "kms:List*", "logs:Describe*", "rds:Describe*",
-			"sns:List*", "wafv2:List*", "iam:Get*", "iam:List*"}, Resource: []string{"*"}},
-		{Sid: "ManageNetworkAndInstances", Effect: "Allow", Action: []string{"ec2:Allocate*", "ec2:Associate*", "ec2:Attach*",
-			"ec2:Authorize*", "ec2:Create*", "ec2:Delete*", "ec2:Detach*", "ec2:Disassociate*", "ec2:Modify*", "ec2:Release*",
-			"ec2:Replace*", "ec2:Revoke*", "ec2:UpdateSecurityGroupRuleDescriptions*", "ec2:RunInstances"},
-			Resource: []string{arn("ec2", "*"), "arn:aws:ec2:us-east-1::image/*", "arn:aws:ec2:us-east-1::snapshot/*"}},
-		{Sid: "ManageAutoScaling", Effect: "Allow", Action: []string{"autoscaling:Attach*", "autoscaling:Cancel*", "autoscaling:Create*",
-			"autoscaling:Delete*", "autoscaling:Detach*", "autoscaling:Disable*", "autoscaling:Enable*", "autoscaling:Put*",
-			"autoscaling:Resume*", "autoscaling:Set*", "autoscaling:Start*", "autoscaling:Suspend*", "autoscaling:Update*"},
-			Resource: []string{arn("autoscaling", "*")}},
-		{Sid: "ManageLoadBalancers", Effect: "Allow", Action: []string{"elasticloadbalancing:Add*", "elasticloadbalancing:Create*",
-			"elasticloadbalancing:Delete*", "elasticloadbalancing:Deregister*", "elasticloadbalancing:Modify*",
-			"elasticloadbalancing:Register*", "elasticloadbalancing:Remove*", "elasticloadbalancing:Set*"},
-			Resource: []string{arn("elasticloadbalancing", "*")}},
-		{Sid: "ManageWebACL", Effect: "Allow", Action: []string{"wafv2:Associate*", "wafv2:Create*", "wafv2:Delete*", "wafv2:Disassociate*",
-			"wafv2:Get*", "wafv2:Put*", "wafv2:TagResource", "wafv2:UntagResource", "wafv2:Update*"},
-			Resource: []string{arn("wafv2", "*"), arn("elasticloadbalancing", "loadbalancer/app/*")}},
-		{Sid: "ManageDatabase", Effect: "Allow", Action: []string{"rds:Add*", "rds:Create*", "rds:Delete*", "rds:List*", "rds:Modify*",
-			"rds:Reboot*", "rds:Remove*", "rds:Start*", "rds:Stop*"}, Resource: []string{anyRegion("rds", "*")}},
-		{Sid: "ManageKeys", Effect: "Allow", Action: []string{"kms:CancelKeyDeletion", "kms:Create*", "kms:Decrypt", "kms:Delete*",
-			"kms:Describe*", "kms:Enable*", "kms:Encrypt", "kms:GenerateDataKey*", "kms:Get*", "kms:List*", "kms:Put*",
-			"kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:Update*"},
-			Resource: []string{anyRegion("kms", "key/*"), anyRegion("kms", "alias/8byte-dev-*")}},
-		{Sid: "CreateKeys", Effect: "Allow", Action: []string{"kms:CreateKey"}, Resource: []string{"*"}},
-		{Sid: "ManageSecrets", Effect: "Allow", Action: []string{"secretsmanager:CancelRotateSecret", "secretsmanager:Create*",
-			"secretsmanager:Delete*", "secretsmanager:Describe*", "secretsmanager:Get*", "secretsmanager:List*", "secretsmanager:Put*",
-			"secretsmanager:RestoreSecret", "secretsmanager:RotateSecret", "secretsmanager:TagResource", "secretsmanager:UntagResource",
-			"secretsmanager:Update*"}, Resource: []string{arn("secretsmanager", "secret:8byte-dev-*"), arn("secretsmanager", "secret:rds!*")}},
-		{Sid: "ManageLogGroups", Effect: "Allow", Action: []string{"logs:AssociateKmsKey", "logs:Create*", "logs:Delete*",
-			"logs:DisassociateKmsKey", "logs:List*", "logs:Put*", "logs:Tag*", "logs:Untag*"},
-			Resource: []string{arn("logs", "log-group:8byte-dev-*"), arn("logs", "log-group:8byte-dev-*:log-stream:*"), arn("logs", "log-group:aws-waf-logs-8byte-dev*")}},
-		{Sid: "ConfigureLogDelivery", Effect: "Allow", Action: []string{"logs:DeleteResourcePolicy", "logs:DescribeResourcePolicies", "logs:PutResourcePolicy"},
-			Resource: []string{arn("logs", "*")}},
-		{Sid: "ManageLogDeliveries", Effect: "Allow", Action: []string{"logs:CreateLogDelivery", "logs:DeleteLogDelivery", "logs:GetLogDelivery",
-			"logs:ListLogDeliveries", "logs:UpdateLogDelivery"}, Resource: []string{"*"}},
-		{Sid: "ManageAlarmsAndDashboards", Effect: "Allow", Action: []string{"cloudwatch:Delete*", "cloudwatch:Get*", "cloudwatch:Put*",
-			"cloudwatch:TagResource", "cloudwatch:UntagResource"},
-			Resource: []string{arn("cloudwatch", "alarm:8byte-dev-*"), "arn:aws:cloudwatch::" + acct + ":dashboard/8byte-dev-*"}},
-		{Sid: "ManageTopics", Effect: "Allow", Action: []string{"sns:CreateTopic", "sns:DeleteTopic", "sns:Get*", "sns:Set*", "sns:Subscribe",
-			"sns:TagResource", "sns:Unsubscribe", "sns:UntagResource"}, Resource: []string{arn("sns", "8byte-dev-*")}},
-		{Sid: "ManageTrail", Effect: "Allow", Action: []string{"cloudtrail:AddTags", "cloudtrail:CreateTrail", "cloudtrail:DeleteTrail",
-			"cloudtrail:Get*", "cloudtrail:Put*", "cloudtrail:RemoveTags", "cloudtrail:StartLogging", "cloudtrail:UpdateTrail"},
-			Resource: []string{arn("cloudtrail", "trail/8byte-dev-*")}},
-		{Sid: "ManageBuckets", Effect: "Allow", Action: []string{"s3:CreateBucket", "s3:Delete*", "s3:Get*", "s3:List*", "s3:Put*"},
-			Resource: []string{"arn:aws:s3:::8byte-dev-*", "arn:aws:s3:::8byte-dev-*/*"}},
-		{Sid: "RegistryLogin", Effect: "Allow", Action: []string{"ecr:GetAuthorizationToken"}, Resource: []string{"*"}},
-		{Sid: "ManageAppRepository", Effect: "Allow", Action: []string{"ecr:CreateRepository", "ecr:DeleteLifecyclePolicy",
-			"ecr:DeleteRepository", "ecr:DescribeRepositories", "ecr:GetLifecyclePolicy", "ecr:ListTagsForResource",
-			"ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability", "ecr:PutLifecyclePolicy", "ecr:TagResource",
-			"ecr:UntagResource"}, Resource: []string{arn("ecr", "repository/8byte-dev-app")}},
-		{Sid: "PushAppImage", Effect: "Allow", Action: []string{"ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage",
-			"ecr:CompleteLayerUpload", "ecr:DescribeImages", "ecr:InitiateLayerUpload", "ecr:PutImage", "ecr:UploadLayerPart"},
-			Resource: []string{arn("ecr", "repository/8byte-dev-app")}},
-		{Sid: "ReadPublicAmiParameters", Effect: "Allow", Action: []string{"ssm:GetParameter", "ssm:GetParameters"},
-			Resource: []string{"arn:aws:ssm:us-east-1::parameter/aws/service/*"}},
-		{Sid: "CreateRolesWithinBoundary", Effect: "Allow", Action: []string{"iam:AttachRolePolicy", "iam:CreateRole",
-			"iam:PutRolePermissionsBoundary", "iam:PutRolePolicy"}, Resource: []string{iamARN("role/8byte-dev-*")},
-			Condition: policy.Conditions{"StringEquals": {"iam:PermissionsBoundary": {boundary}}}},
-		{Sid: "ManageStackRoles", Effect: "Allow", Action: []string{"iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
-			"iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription"},
-			Resource: []string{iamARN("role/8byte-dev-*")}},
-		{Sid: "ManageStackPolicies", Effect: "Allow", Action: []string{"iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy",
-			"iam:DeletePolicyVersion", "iam:TagPolicy", "iam:UntagPolicy"}, Resource: []string{iamARN("policy/8byte-dev-*")}},
-		{Sid: "ManageInstanceProfiles", Effect: "Allow", Action: []string{"iam:AddRoleToInstanceProfile", "iam:CreateInstanceProfile",
-			"iam:DeleteInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:TagInstanceProfile", "iam:UntagInstanceProfile"},
-			Resource: []string{iamARN("instance-profile/8byte-dev-*")}},
-		{Sid: "PassStackRoles", Effect: "Allow", Action: []string{"iam:PassRole"}, Resource: []string{iamARN("role/8byte-dev-*")},
-			Condition: policy.Conditions{"StringEquals": {"iam:PassedToService": {"ec2.amazonaws.com", "monitoring.rds.amazonaws.com",
-				"vpc-flow-logs.amazonaws.com", "cloudtrail.amazonaws.com"}}}},
-		{Sid: "CreateServiceLinkedRoles", Effect: "Allow", Action: []string{"iam:CreateServiceLinkedRole"},
-			Resource: []string{iamARN("role/aws-service-role/*")},
-			Condition: policy.Conditions{"StringEquals": {"iam:AWSServiceName": {"autoscaling.amazonaws.com",
-				"elasticloadbalancing.amazonaws.com", "rds.amazonaws.com"}}}},
-		{Sid: "ListState", Effect: "Allow", Action: []string{"s3:GetBucketLocation", "s3:ListBucket"}, Resource: []string{"arn:aws:s3:::8byte-pulumi-state"}},
-		{Sid: "AccessState", Effect: "Allow", Action: []string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"},
-			Resource: []string{"arn:aws:s3:::8byte-pulumi-state/*"}},
-		{Sid: "UseSecretsProvider", Effect: "Allow", Action: []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, Resource: []string{testKeyARN}},
-	}
-	assert.Equal(t, want, document(t, deployPolicy, "policy").Statement)
+// Each CI role reaches its own stack's state only: the checkpoint (preview), also the locks, history and
+// backups (deploy), listing only their prefixes; preview decrypts with the stack's key, deploy encrypts too.
+func TestStateAccessIsPerStack(t *testing.T) {
+	mocks, _ := runIAM(t, settings.Prod, gitHub)
+	const bucket = "arn:aws:s3:::8byte-pulumi-state"
+	list := policy.Statement{Sid: "ListOwnState", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{bucket},
+		Condition: policy.Conditions{"StringEquals": {"s3:prefix": {".pulumi/stacks/8byte/prod.json", ".pulumi/locks/organization/8byte/prod/", ".pulumi/history/8byte/prod/"}}}}
+	meta := policy.Statement{Sid: "ReadBackendMeta", Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: []string{bucket + "/.pulumi/meta.yaml"}}
+	preview := ciStatements(t, mocks, "8byte-prod-github-preview")
+	assert.Contains(t, preview, list)
+	assert.Contains(t, preview, meta)
+	assert.Contains(t, preview, policy.Statement{Sid: "AccessOwnState", Effect: "Allow", Action: []string{"s3:GetObject"},
+		Resource: []string{bucket + "/.pulumi/stacks/8byte/prod.json*"}})
+	assert.Contains(t, preview, policy.Statement{Sid: "UseSecretsProvider", Effect: "Allow", Action: []string{"kms:Decrypt"}, Resource: []string{testKeyARN}})
+	deploy := ciStatements(t, mocks, "8byte-prod-github-deploy")
+	assert.Contains(t, deploy, list)
+	assert.Contains(t, deploy, policy.Statement{Sid: "AccessOwnState", Effect: "Allow", Action: []string{"s3:DeleteObject", "s3:GetObject", "s3:PutObject"},
+		Resource: []string{bucket + "/.pulumi/stacks/8byte/prod.json*", bucket + "/.pulumi/*/8byte/prod/*"}})
+	assert.Contains(t, deploy, policy.Statement{Sid: "UseSecretsProvider", Effect: "Allow", Action: []string{"kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"}, Resource: []string{testKeyARN}})
 }
 
 // app-image.yml pushes the image with the deploy role of its environment: every call it makes is granted
@@ -218,9 +147,9 @@ func TestDeployRoleCanPushTheAppImage(t *testing.T) {
 			mocks, _ := runIAM(t, env, gitHub)
 			p := settings.Prefix(env)
 			boundary := document(t, find(t, mocks, typePolicy, p+"-boundary"), "policy")
-			deploy := document(t, find(t, mocks, typeRolePolicy, p+"-github-deploy-permissions"), "policy")
+			deploy := ciStatements(t, mocks, p+"-github-deploy")
 			allowed := func(action, resource string) bool {
-				for _, st := range deploy.Statement {
+				for _, st := range deploy {
 					if st.Effect == policy.Allow && len(st.Condition) == 0 && matchesAny(st.Action, action) && matchesAny(st.Resource, resource) {
 						return boundaryAllows(boundary, st, action, resource)
 					}
@@ -239,7 +168,7 @@ func TestDeployRoleCanPushTheAppImage(t *testing.T) {
 }
 
 func TestStateKeyIsUsedThroughS3Only(t *testing.T) {
-	const stateKey = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d" //nolint:gosec // G101: a key ARN, not a credential
+	const stateKey = "arn:aws:kms:us-east-1:123456789012:key/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
 	mocks, _ := runIAM(t, settings.Dev, func(a *Args) {
 		a.Config = Config{Enabled: true, Repository: "acme/shop", OidcProviderArn: testProviderARN, StateBucket: "8byte-bootstrap-state", StateKeyArn: stateKey}
 	})

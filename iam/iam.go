@@ -54,6 +54,9 @@ type Args struct {
 	AppRepositoryName string
 	// MetricsNamespace is the CloudWatch namespace the instances publish to, `8byte/<env>`.
 	MetricsNamespace string
+	// ManagesAccountSettings is true for the stack that manages the account's S3 Block Public Access
+	// (data tier config manageAccountPublicAccessBlock): only its deploy role may change it.
+	ManagesAccountSettings bool
 }
 
 // IAM is the stack's roles and their permissions boundary.

@@ -88,7 +88,7 @@ func TestEveryChildIsParentedByTheComponent(t *testing.T) {
 			count++
 		}
 	}
-	assert.Equal(t, 12, count)
+	assert.Equal(t, 22, count, "13 + the OIDC provider and the CI roles' managed policies and their attachments")
 }
 
 func TestWhatEachEnvironmentCreates(t *testing.T) {
@@ -162,7 +162,7 @@ func TestAppRole(t *testing.T) {
 			role := find(t, mocks, typeRole, p+"-app-role")
 			boundary := find(t, mocks, typePolicy, p+"-boundary")
 			assert.Equal(t, boundary.Out["arn"], role.String("permissionsBoundary"))
-			assert.Equal(t, maxSessionSeconds, role.Int("maxSessionDuration"))
+			assert.Equal(t, 3600, role.Int("maxSessionDuration"))
 			assert.Equal(t, p+"-app-role", role.Tag("Name"))
 			assert.Equal(t, []policy.Statement{{
 				Effect: "Allow", Principal: policy.Principal{"Service": {"ec2.amazonaws.com"}}, Action: []string{"sts:AssumeRole"},

@@ -20,6 +20,10 @@ type scope struct {
 	repository      string // the ECR repository of the application image
 	namespace       string // the CloudWatch namespace of the instances' metrics
 	github          Config
+	// environment is the value of the stack's Environment tag and its stack name (the state's key).
+	environment string
+	// accountSettings: the stack manages account-level settings (the account's S3 Block Public Access).
+	accountSettings bool
 }
 
 // newScope returns the scope of the IAM component named name; boundaryName is the logical name of its
@@ -27,6 +31,7 @@ type scope struct {
 func newScope(args *Args, boundaryName string) scope {
 	anyRegion := args.Account
 	anyRegion.Region = "*"
+	github, _ := args.Config.normalized() // validated before
 	return scope{
 		account:         args.Account,
 		anyRegion:       anyRegion,
@@ -34,7 +39,9 @@ func newScope(args *Args, boundaryName string) scope {
 		boundaryPattern: args.Account.GlobalARN("iam", "policy/"+boundaryName+"*"),
 		repository:      args.AppRepositoryName,
 		namespace:       args.MetricsNamespace,
-		github:          args.Config,
+		github:          github,
+		environment:     args.Environment.Name,
+		accountSettings: args.ManagesAccountSettings,
 	}
 }
 
@@ -60,15 +67,6 @@ func (s scope) logGroups() []string {
 	group := s.named("logs", "log-group:")
 	return []string{group, group + ":log-stream:*"}
 }
-
-// bucket returns the ARN of an S3 bucket (or a bucket name pattern) and of its objects.
-func (s scope) bucket(name string) []string {
-	arn := fmt.Sprintf("arn:%s:s3:::%s", s.account.Partition, name)
-	return []string{arn, arn + "/*"}
-}
-
-// stackBuckets returns the ARN pattern of the stack's buckets and of their objects.
-func (s scope) stackBuckets() []string { return s.bucket(s.prefix + "-*") }
 
 // repositoryARN is the ARN of the application image repository.
 func (s scope) repositoryARN() string { return s.account.ARN("ecr", "repository/"+s.repository) }

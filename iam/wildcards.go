@@ -1,5 +1,7 @@
 package iam
 
+import "strings"
+
 // WildcardGrant says why an action may be allowed on Resource "*", and which condition key must then
 // restrict the statement ("" when none can).
 type WildcardGrant struct {
@@ -11,18 +13,31 @@ type WildcardGrant struct {
 // "*" (patterns are matched as written, not expanded). AWS offers no resource-level permission for any
 // of them. The stack-wide control matrix checks every identity policy against this list.
 var WildcardResourceActions = func() map[string]WildcardGrant {
-	const read = "a read-only Describe/List/Get call of a managed service without resource-level permissions"
 	m := map[string]WildcardGrant{
 		"ecr:GetAuthorizationToken": {Reason: "the registry login token has no resource-level permission"},
 		"cloudwatch:PutMetricData": {Reason: "metric data has no resource-level permission; the namespace condition scopes it",
 			RequiredCondition: "cloudwatch:namespace"},
-		"kms:CreateKey": {Reason: "a key has no ARN before it exists"},
+		"ec2:DescribeAvailabilityZones": {Reason: "the program's zone lookup; EC2 Describe calls have no resource-level permission"},
 	}
-	for _, a := range managedServiceReads {
-		m[a] = WildcardGrant{Reason: read}
+	for _, p := range PermissionTable {
+		for _, a := range p.AnyResource {
+			m[a] = WildcardGrant{Reason: "no resource type in the Service Authorization Reference (permission table row " + p.Type + ")"}
+		}
 	}
-	for _, a := range actions("logs", "CreateLogDelivery", "DeleteLogDelivery", "GetLogDelivery", "ListLogDeliveries", "UpdateLogDelivery") {
-		m[a] = WildcardGrant{Reason: "WAF logging's log deliveries have no resource-level permissions"}
+	// The boundary lets the reads above through by verb (collapseReads), and the SSM agent's calls.
+	var listed []string
+	for a := range m {
+		listed = append(listed, a)
+	}
+	for _, a := range collapseReads(append(listed, sessionManagerAgentActions...)) {
+		if _, ok := m[a]; ok || !strings.Contains(a, "*") {
+			continue
+		}
+		reason := "a read-only call by verb, in the boundary's ceiling of the reads listed here"
+		if svc, _, _ := strings.Cut(a, ":"); svc == "ssmmessages" || svc == "ec2messages" {
+			reason = "the SSM agent's channel and message calls, in the boundary's ceiling of AmazonSSMManagedInstanceCore"
+		}
+		m[a] = WildcardGrant{Reason: reason}
 	}
 	for _, a := range sessionManagerAgentActions {
 		m[a] = WildcardGrant{Reason: "the SSM agent's actions as the AWS managed AmazonSSMManagedInstanceCore grants them (the boundary lets them through)"}

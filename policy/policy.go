@@ -27,13 +27,15 @@ type Document struct {
 
 // Statement is one statement of a Document. Empty fields are omitted from the JSON.
 type Statement struct {
-	Sid       string     `json:"Sid,omitempty"`
-	Effect    string     `json:"Effect"`
-	Principal Principal  `json:"Principal,omitempty"`
-	Action    []string   `json:"Action,omitempty"`
-	NotAction []string   `json:"NotAction,omitempty"`
-	Resource  []string   `json:"Resource,omitempty"`
-	Condition Conditions `json:"Condition,omitempty"`
+	Sid       string    `json:"Sid,omitempty"`
+	Effect    string    `json:"Effect"`
+	Principal Principal `json:"Principal,omitempty"`
+	Action    []string  `json:"Action,omitempty"`
+	NotAction []string  `json:"NotAction,omitempty"`
+	Resource  []string  `json:"Resource,omitempty"`
+	// NotResource: the statement applies to every resource but these (used in Deny statements only).
+	NotResource []string   `json:"NotResource,omitempty"`
+	Condition   Conditions `json:"Condition,omitempty"`
 }
 
 // Principal maps a principal kind ("AWS", "Service", "Federated") to its identifiers.

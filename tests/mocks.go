@@ -370,6 +370,9 @@ var typeOutputs = map[string]func(r *Resource, name, id string) (string, map[str
 		arn := fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/%s", r.Region, AccountID, name)
 		return arn, map[string]any{"arn": arn, "homeRegion": r.Region}
 	},
+	"aws:wafv2/webAcl:WebAcl": func(r *Resource, name, id string) (string, map[string]any) {
+		return id, map[string]any{"arn": fmt.Sprintf("arn:aws:wafv2:%s:%s:regional/webacl/%s/%s", r.Region, AccountID, name, id)}
+	},
 	"aws:cloudwatch/dashboard:Dashboard": func(r *Resource, _, _ string) (string, map[string]any) {
 		name, _ := r.In["dashboardName"].(string)
 		return name, map[string]any{"dashboardArn": fmt.Sprintf("arn:aws:cloudwatch::%s:dashboard/%s", AccountID, name)}

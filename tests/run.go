@@ -23,8 +23,11 @@ func Run(stack string, config map[string]string, program pulumi.RunFunc) (*Mocks
 }
 
 // Run evaluates program under m (an `up`) with config and returns the program's error; m records what
-// it registers.
+// it registers. The default provider's region is config's aws:region when it has one.
 func (m *Mocks) Run(config map[string]string, program pulumi.RunFunc) error {
+	if region := config["aws:region"]; region != "" {
+		m.Region = region
+	}
 	return pulumi.RunErr(program, pulumi.WithMocks(Project, m.Stack, m), WithConfig(config))
 }
 

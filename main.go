@@ -149,6 +149,7 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		"permissionsBoundaryArn": identity.PermissionsBoundaryArn,
 		"previewRoleArn":         identity.PreviewRoleArn,
 		"deployRoleArn":          identity.DeployRoleArn,
+		"drillRoleArn":           identity.DrillRoleArn,
 		"oidcProviderArn":        identity.OidcProviderArn,
 
 		"dbEndpoint":          db.DbEndpoint,

@@ -160,14 +160,11 @@ func (c Config) checkReplication(env settings.Environment) error {
 		}
 		return nil
 	}
-	if !regionPattern.MatchString(c.ReplicaRegion) {
+	if !settings.RegionPattern.MatchString(c.ReplicaRegion) {
 		return settings.Invalid("database.replicaRegion", c.ReplicaRegion, "must be an AWS region name such as us-west-2 (backupReplication is on)")
 	}
 	return settings.CheckRange("database.replicaRetentionDays", c.ReplicaRetentionDays, 1, maxBackupRetention)
 }
-
-// regionPattern matches AWS region names: us-west-2, eu-central-1, ap-southeast-4, us-gov-west-1, ...
-var regionPattern = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
 
 // CheckReplicaRegion rejects backup replication into primaryRegion, the region the stack deploys to: a
 // copy in the same region does not survive the loss of that region. Call it once the region is known.

@@ -63,7 +63,7 @@ func (r Recovery) Validate(db Config) error {
 		return settings.Invalid("recovery.kmsKeyArn", r.KmsKeyArn,
 			"must be the ARN of the KMS key that encrypts the replicated backups, arn:aws:kms:<region>:<account>:key/<id>")
 	}
-	if !regionPattern.MatchString(r.SourceRegion) {
+	if !settings.RegionPattern.MatchString(r.SourceRegion) {
 		return settings.Invalid("recovery.sourceRegion", r.SourceRegion, "must be the AWS region of the source database, such as us-east-1")
 	}
 	if r.RestoreTime != "" {

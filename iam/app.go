@@ -122,10 +122,15 @@ func (b *builder) role(key, description string, trust policy.Document) (*awsiam.
 // roleWithTrust is role for a trust policy that names outputs (the OIDC provider's ARN), with sessions
 // of at most sessionSeconds.
 func (b *builder) roleWithTrust(key, description string, trust pulumi.StringOutput, sessionSeconds int) (*awsiam.Role, error) {
+	return b.roleUnder(key, description, trust, sessionSeconds, b.boundary.Arn)
+}
+
+// roleUnder is roleWithTrust under another permissions boundary than the stack's (the drill role's).
+func (b *builder) roleUnder(key, description string, trust pulumi.StringOutput, sessionSeconds int, boundary pulumi.StringInput) (*awsiam.Role, error) {
 	role, err := awsiam.NewRole(b.ctx, b.child(key), &awsiam.RoleArgs{
 		Description:         pulumi.String(description),
 		AssumeRolePolicy:    trust,
-		PermissionsBoundary: b.boundary.Arn,
+		PermissionsBoundary: boundary,
 		MaxSessionDuration:  pulumi.Int(sessionSeconds),
 		Tags:                settings.NameTag(b.child(key)),
 	}, b.parent)

@@ -63,7 +63,7 @@ func boundaryGuards(s scope) []policy.Statement {
 			Sid:      "ProtectBoundaryPolicy",
 			Effect:   policy.Deny,
 			Action:   actions("iam", "CreatePolicy", "CreatePolicyVersion", "DeletePolicy", "DeletePolicyVersion", "SetDefaultPolicyVersion"),
-			Resource: []string{s.boundaryPattern},
+			Resource: s.boundaries(),
 		},
 		{
 			Sid:      "KeepPermissionsBoundaries",
@@ -78,9 +78,18 @@ func boundaryGuards(s scope) []policy.Statement {
 				"DeleteUserPolicy", "DetachRolePolicy", "DetachUserPolicy", "PutRolePermissionsBoundary", "PutRolePolicy",
 				"PutUserPermissionsBoundary", "PutUserPolicy"),
 			Resource:  []string{"*"},
-			Condition: policy.Conditions{"StringNotLike": {"iam:PermissionsBoundary": {s.boundaryPattern}}},
+			Condition: policy.Conditions{"StringNotLike": {"iam:PermissionsBoundary": s.boundaries()}},
 		},
 	}
+}
+
+// boundaries are the patterns of the stack's boundaries: its own and, with github.drill, the drill role's
+// (an administrator creates and changes both; the deploy role creates the drill role under the second).
+func (s scope) boundaries() []string {
+	if s.drillBoundaryPattern == "" {
+		return []string{s.boundaryPattern}
+	}
+	return []string{s.boundaryPattern, s.drillBoundaryPattern}
 }
 
 // allows returns the Allow statements of statements.

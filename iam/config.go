@@ -40,7 +40,26 @@ type Config struct {
 	// SecretsProviderKeyArn is the KMS key of the stack's Pulumi secrets provider (awskms://); empty when
 	// the stack uses another secrets provider.
 	SecretsProviderKeyArn string `json:"secretsProviderKeyArn,omitempty"`
+	// Drill, when its stack is set, creates the drill role: the GitHub environment dr-drill may create
+	// and destroy that recovery stack, in its region, and touch nothing of this stack (docs/ci.md).
+	Drill DrillConfig `json:"drill,omitempty"`
 }
+
+// DrillConfig names the disaster-recovery stack whose drills this stack's drill role runs.
+type DrillConfig struct {
+	// Stack is the recovery stack's name (e.g. prod-dr): the role reaches its names 8byte-<stack>-*, its
+	// Environment=<stack> tags and its state only.
+	Stack string `json:"stack,omitempty"`
+	// Region is the recovery stack's region, the one this stack replicates its backups to; it must
+	// differ from this stack's region.
+	Region string `json:"region,omitempty"`
+	// SecretsProviderKeyArn is the KMS key of the recovery stack's Pulumi secrets provider (awskms://);
+	// empty when it uses another secrets provider.
+	SecretsProviderKeyArn string `json:"secretsProviderKeyArn,omitempty"`
+}
+
+// enabled reports whether the drill role is configured.
+func (d DrillConfig) enabled() bool { return d.Stack != "" || d.Region != "" }
 
 // DefaultConfig returns the GitHub defaults of env: in both environments the roles are off until a
 // repository is configured.
@@ -102,6 +121,33 @@ func (c Config) Validate(env settings.Environment) error {
 	}
 	if c.SecretsProviderKeyArn != "" && !kmsKeyPattern.MatchString(c.SecretsProviderKeyArn) {
 		return settings.Invalid(ConfigKey+".secretsProviderKeyArn", c.SecretsProviderKeyArn,
+			"must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (IAM authorizes the key, not an alias)")
+	}
+	return c.Drill.validate(c, env)
+}
+
+// validate checks the drill config of a stack env whose GitHub config is c.
+func (d DrillConfig) validate(c Config, env settings.Environment) error {
+	if !d.enabled() {
+		if d.SecretsProviderKeyArn != "" {
+			return settings.Invalid(ConfigKey+".drill.stack", d.Stack, "set the recovery stack whose secrets-provider key drill.secretsProviderKeyArn is")
+		}
+		return nil
+	}
+	if err := settings.CheckName(d.Stack); err != nil {
+		return settings.Invalid(ConfigKey+".drill.stack", d.Stack, "must be the recovery stack's name: %v", err)
+	}
+	if d.Stack == env.Name {
+		return settings.Invalid(ConfigKey+".drill.stack", d.Stack, "must be another stack than this one (%s): the drill role creates and destroys it", env.Name)
+	}
+	if !settings.RegionPattern.MatchString(d.Region) {
+		return settings.Invalid(ConfigKey+".drill.region", d.Region, "must be the recovery stack's AWS region, such as us-west-2")
+	}
+	if !c.Enabled {
+		return settings.Invalid(ConfigKey+".drill.stack", d.Stack, "the drill role is a GitHub role: set github.enabled (with repository and oidcProviderArn)")
+	}
+	if d.SecretsProviderKeyArn != "" && !kmsKeyPattern.MatchString(d.SecretsProviderKeyArn) {
+		return settings.Invalid(ConfigKey+".drill.secretsProviderKeyArn", d.SecretsProviderKeyArn,
 			"must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (IAM authorizes the key, not an alias)")
 	}
 	return nil

@@ -147,11 +147,7 @@ func (b *builder) github() error {
 	}
 	// The account's provider is the bootstrap project's (one per account, shared by every stack's roles).
 	providerARN := pulumi.String(cfg.OidcProviderArn).ToStringOutput()
-	trust := func(subjects ...string) pulumi.StringOutput {
-		return policy.Render(pulumi.StringMap{"provider": providerARN}, func(v map[string]string) policy.Document {
-			return githubTrust(v["provider"], subjects...)
-		})
-	}
+	trust := b.githubTrust
 
 	// Pull requests preview their change; drift.yml runs on main, in no environment (see docs/ci.md).
 	repo := cfg.subjectRepository()
@@ -176,6 +172,15 @@ func (b *builder) github() error {
 	b.out.PreviewRoleArn = preview.Arn
 	b.out.DeployRoleArn = deploy.Arn
 	return nil
+}
+
+// githubTrust renders the trust policy of a GitHub role for the given subjects, with the account's OIDC
+// provider (the bootstrap project's, one per account, shared by every stack's roles).
+func (b *builder) githubTrust(subjects ...string) pulumi.StringOutput {
+	providerARN := pulumi.String(b.scope.github.OidcProviderArn).ToStringOutput()
+	return policy.Render(pulumi.StringMap{"provider": providerARN}, func(v map[string]string) policy.Document {
+		return githubTrust(v["provider"], subjects...)
+	})
 }
 
 // managedPolicyLimit is the size limit of a customer managed policy (characters, without whitespace).

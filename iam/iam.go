@@ -74,6 +74,8 @@ type IAM struct {
 	PreviewRoleArn  pulumi.StringOutput `pulumi:"previewRoleArn"`
 	DeployRoleArn   pulumi.StringOutput `pulumi:"deployRoleArn"`
 	OidcProviderArn pulumi.StringOutput `pulumi:"oidcProviderArn"`
+	// DrillRoleArn is the role of the dr-drill GitHub environment, "" without github.drill.
+	DrillRoleArn pulumi.StringOutput `pulumi:"drillRoleArn"`
 }
 
 // ECR repository names: lowercase path components of letters, digits and . _ -.
@@ -92,7 +94,7 @@ func NewIAM(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resourc
 	b := &builder{ctx: ctx, name: name, args: args, parent: pulumi.Parent(c), out: c}
 	b.scope = newScope(args, b.child("boundary"))
 
-	for _, step := range []func() error{b.permissionsBoundary, b.appRole, b.monitoringRole, b.github} {
+	for _, step := range []func() error{b.permissionsBoundary, b.appRole, b.monitoringRole, b.github, b.drillRole} {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("iam %s: %w", name, err)
 		}
@@ -108,6 +110,7 @@ func NewIAM(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resourc
 		"previewRoleArn":         c.PreviewRoleArn,
 		"deployRoleArn":          c.DeployRoleArn,
 		"oidcProviderArn":        c.OidcProviderArn,
+		"drillRoleArn":           c.DrillRoleArn,
 	}); err != nil {
 		return nil, fmt.Errorf("register iam %s outputs: %w", name, err)
 	}
@@ -139,6 +142,10 @@ func validate(name string, args *Args) error {
 	if cfg.OidcProviderArn != "" && !strings.HasPrefix(cfg.OidcProviderArn, acct.GlobalARN("iam", "")) {
 		return settings.Invalid(ConfigKey+".oidcProviderArn", cfg.OidcProviderArn,
 			"a role can only trust an OIDC provider of its own account: the provider must be in account %s (partition %s)", acct.ID, acct.Partition)
+	}
+	if d := cfg.Drill; d.enabled() && d.Region == acct.Region {
+		return settings.Invalid(ConfigKey+".drill.region", d.Region,
+			"must differ from this stack's region %s: the recovery stack runs in the region the backups are replicated to", acct.Region)
 	}
 	return nil
 }

@@ -170,16 +170,8 @@ func PreviewStatements(s scope) []policy.Statement {
 // of an account needs, pushing the application image, and the stack's state and secrets provider.
 func DeployStatements(s scope) []policy.Statement {
 	return slices.Concat(
-		tableStatements(s, Operations),
-		programReads(s),
+		stackDeployStatements(s),
 		[]policy.Statement{
-			{
-				Sid:       "CreateServiceLinkedRoles",
-				Effect:    policy.Allow,
-				Action:    []string{"iam:CreateServiceLinkedRole"},
-				Resource:  []string{s.account.GlobalARN("iam", "role/aws-service-role/*")},
-				Condition: policy.Conditions{"StringEquals": {"iam:AWSServiceName": servicePrincipals(s, serviceLinkedRoleServices)}},
-			},
 			registryLogin(),
 			{
 				Sid:    "PushAppImage",
@@ -191,6 +183,23 @@ func DeployStatements(s scope) []policy.Statement {
 			},
 		},
 		stateStatements(s, true),
+	)
+}
+
+// stackDeployStatements are what a `pulumi up` or `pulumi destroy` of the stack of s calls on AWS: every
+// operation of the table on its resources except the admin-only ones, the program's lookups and the
+// service-linked roles a first deployment of an account needs (the deploy role and the drill role).
+func stackDeployStatements(s scope) []policy.Statement {
+	return slices.Concat(
+		tableStatements(s, Operations),
+		programReads(s),
+		[]policy.Statement{{
+			Sid:       "CreateServiceLinkedRoles",
+			Effect:    policy.Allow,
+			Action:    []string{"iam:CreateServiceLinkedRole"},
+			Resource:  []string{s.account.GlobalARN("iam", "role/aws-service-role/*")},
+			Condition: policy.Conditions{"StringEquals": {"iam:AWSServiceName": servicePrincipals(s, serviceLinkedRoleServices)}},
+		}},
 	)
 }
 

@@ -17,9 +17,12 @@ type scope struct {
 	// boundaryPattern matches the ARN of the permissions boundary, whose name is generated from its
 	// logical name; the boundary cannot name its own ARN.
 	boundaryPattern string
-	repository      string // the ECR repository of the application image
-	namespace       string // the CloudWatch namespace of the instances' metrics
-	github          Config
+	// drillBoundaryPattern matches the ARN of the drill role's boundary (github.drill), "" without one:
+	// no role under the stack's boundary may change it, and roles may carry it as well as the stack's.
+	drillBoundaryPattern string
+	repository           string // the ECR repository of the application image
+	namespace            string // the CloudWatch namespace of the instances' metrics
+	github               Config
 	// environment is the value of the stack's Environment tag and its stack name (the state's key).
 	environment string
 	// accountSettings: the stack manages account-level settings (the account's S3 Block Public Access).
@@ -29,19 +32,24 @@ type scope struct {
 // newScope returns the scope of the IAM component named name; boundaryName is the logical name of its
 // permissions boundary.
 func newScope(args *Args, boundaryName string) scope {
+	drillBoundary := ""
+	if args.Config.Drill.enabled() {
+		drillBoundary = args.Account.GlobalARN("iam", "policy/"+drillBoundaryName(boundaryName)+"*")
+	}
 	anyRegion := args.Account
 	anyRegion.Region = "*"
 	github, _ := args.Config.normalized() // validated before
 	return scope{
-		account:         args.Account,
-		anyRegion:       anyRegion,
-		prefix:          settings.Prefix(args.Environment),
-		boundaryPattern: args.Account.GlobalARN("iam", "policy/"+boundaryName+"*"),
-		repository:      args.AppRepositoryName,
-		namespace:       args.MetricsNamespace,
-		github:          github,
-		environment:     args.Environment.Name,
-		accountSettings: args.ManagesAccountSettings,
+		account:              args.Account,
+		anyRegion:            anyRegion,
+		prefix:               settings.Prefix(args.Environment),
+		boundaryPattern:      args.Account.GlobalARN("iam", "policy/"+boundaryName+"*"),
+		drillBoundaryPattern: drillBoundary,
+		repository:           args.AppRepositoryName,
+		namespace:            args.MetricsNamespace,
+		github:               github,
+		environment:          args.Environment.Name,
+		accountSettings:      args.ManagesAccountSettings,
 	}
 }
 

@@ -324,3 +324,6 @@ func CheckRange(key string, v, lo, hi int) error {
 	}
 	return nil
 }
+
+// RegionPattern matches AWS region names: us-west-2, eu-central-1, ap-southeast-4, us-gov-west-1, ...
+var RegionPattern = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)

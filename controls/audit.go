@@ -229,7 +229,7 @@ var wildcardResourceControl = &Control{
 	Evaluate: func(s *Stack) []Finding {
 		var out []Finding
 		for _, p := range identityPolicies(s) {
-			if p.owner.Name == prefixOf(s)+"-boundary" {
+			if p.owner.Name == prefixOf(s)+"-boundary" || p.owner.Name == prefixOf(s)+"-drill-boundary" {
 				continue // a ceiling, not a grant (see the IAM.21 exception)
 			}
 			for _, st := range p.statements {

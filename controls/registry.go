@@ -37,7 +37,7 @@ var Exceptions = []Exception{
 	{Control: "S3.9", Resources: []string{"access-logs"}, Reason: "the bucket that receives the other buckets' server access logs does not log into itself (that would loop); every other bucket logs to it."},
 	{Control: "SecretsManager.1", Resources: []string{"db-connection"}, Reason: "the connection secret holds no password (host, port, database, user and the ARN of the password secret). The password lives in the secret RDS creates and rotates itself (manageMasterUserPassword), which is not a resource of this stack."},
 	{Control: "SecretsManager.4", Resources: []string{"db-connection"}, Reason: "as SecretsManager.1: nothing to rotate in the connection secret; RDS rotates the password secret every 7 days."},
-	{Control: "IAM.21", Resources: []string{"boundary"}, Reason: "the permissions boundary is a ceiling, not a grant: its service-wide actions are each limited to this stack's resources, and listing every action would exceed the 6,144-character limit of a managed policy. No policy that grants permissions uses a service wildcard."},
+	{Control: "IAM.21", Resources: []string{"boundary", "drill-boundary"}, Reason: "the permissions boundaries (the stack's, and the drill role's) are ceilings, not grants: their service-wide actions are each limited to the stack's (or the recovery stack's) resources, and listing every action would exceed the 6,144-character limit of a managed policy. No policy that grants permissions uses a service wildcard."},
 
 	// Differences of dev: cheaper, disposable, and the account-wide singletons left to prod.
 	{Control: "ELB.1", Env: settings.Dev, Reason: devNoCertificate},

@@ -36,6 +36,8 @@ func TestValidConfigs(t *testing.T) {
 		"immutable ids":             {Enabled: true, Repository: "8byte/infra", OwnerID: "123456", RepositoryID: "7890123", OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
 		"immutable form":            {Enabled: true, Repository: "8byte@123456/infra@7890123", OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
 		"immutable form and ids":    {Enabled: true, Repository: "8byte@123456/infra@7890123", OwnerID: "123456", OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+		"drill role": {Enabled: true, Repository: "8byte/infra", OidcProviderArn: testProviderARN,
+			Drill: DrillConfig{Stack: "prod-dr", Region: "us-west-2", SecretsProviderKeyArn: "arn:aws:kms:us-west-2:123456789012:key/33333333-3333-4333-8333-333333333333"}},
 	}
 	for name, cfg := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -116,10 +118,37 @@ func TestConfigValidation(t *testing.T) {
 			`config 8byte:github.secretsProviderKeyArn: invalid value "arn:aws:kms:us-east-1:123456789012:alias/pulumi": must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (IAM authorizes the key, not an alias)`},
 		{"key id only", enabled(func(c *Config) { c.SecretsProviderKeyArn = "1234abcd-12ab-34cd-56ef-1234567890ab" }), // gitleaks:allow (a made-up key id)
 			`config 8byte:github.secretsProviderKeyArn: invalid value "1234abcd-12ab-34cd-56ef-1234567890ab": must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (IAM authorizes the key, not an alias)`},
+		{"drill stack with capitals", enabled(func(c *Config) { c.Drill = DrillConfig{Stack: "Prod-DR", Region: "us-west-2"} }),
+			`config 8byte:github.drill.stack: invalid value "Prod-DR": must be the recovery stack's name: stack name "Prod-DR": must be lowercase letters, digits and single inner hyphens, start with a letter, at most 12 characters (it is part of every physical name, e.g. the load balancer's)`},
+		{"drill of this stack", enabled(func(c *Config) { c.Drill = DrillConfig{Stack: "prod", Region: "us-west-2"} }),
+			`config 8byte:github.drill.stack: invalid value "prod": must be another stack than this one (prod): the drill role creates and destroys it`},
+		{"drill region missing", enabled(func(c *Config) { c.Drill = DrillConfig{Stack: "prod-dr"} }),
+			`config 8byte:github.drill.region: invalid value "": must be the recovery stack's AWS region, such as us-west-2`},
+		{"drill region malformed", enabled(func(c *Config) { c.Drill = DrillConfig{Stack: "prod-dr", Region: "us-west"} }),
+			`config 8byte:github.drill.region: invalid value "us-west": must be the recovery stack's AWS region, such as us-west-2`},
+		{"drill without the GitHub roles", Config{Drill: DrillConfig{Stack: "prod-dr", Region: "us-west-2"}},
+			`config 8byte:github.drill.stack: invalid value "prod-dr": the drill role is a GitHub role: set github.enabled (with repository and oidcProviderArn)`},
+		{"drill key alias", enabled(func(c *Config) {
+			c.Drill = DrillConfig{Stack: "prod-dr", Region: "us-west-2", SecretsProviderKeyArn: "alias/pulumi"}
+		}), `config 8byte:github.drill.secretsProviderKeyArn: invalid value "alias/pulumi": must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (IAM authorizes the key, not an alias)`},
+		{"drill key without stack", enabled(func(c *Config) { c.Drill = DrillConfig{SecretsProviderKeyArn: testKeyARN} }),
+			`config 8byte:github.drill.stack: invalid value "": set the recovery stack whose secrets-provider key drill.secretsProviderKeyArn is`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.EqualError(t, tc.cfg.Validate(settings.Prod), tc.want)
 		})
 	}
+}
+
+// The recovery stack runs in the region prod replicates to: a drill role for the stack's own region is
+// refused before any resource is registered.
+func TestDrillRegionMustDifferFromTheStacks(t *testing.T) {
+	args := testArgs(settings.Prod)
+	gitHub(args)
+	args.Config.Drill = DrillConfig{Stack: "prod-dr", Region: "us-east-1"}
+	assert.EqualError(t, validate("8byte-prod", args),
+		`config 8byte:github.drill.region: invalid value "us-east-1": must differ from this stack's region us-east-1: the recovery stack runs in the region the backups are replicated to`)
+	args.Config.Drill.Region = "us-west-2"
+	assert.NoError(t, validate("8byte-prod", args))
 }

@@ -23,13 +23,21 @@ func TestGoldenSecurityDocuments(t *testing.T) {
 		mocks, _ := runIAM(t, env, func(a *Args) {
 			gitHub(a)
 			a.Config.OwnerID, a.Config.RepositoryID = "123456", "7890123"
+			if env.IsProd() { // as Pulumi.prod.yaml: prod's stack holds the drill role of prod-dr
+				a.Config.Drill = DrillConfig{Stack: "prod-dr", Region: "us-west-2"}
+			}
 		})
 		p := settings.Prefix(env)
-		for file, doc := range map[string]string{
+		docs := map[string]string{
 			"trust-preview-" + env.Name + ".json": find(t, mocks, typeRole, p+"-github-preview").String("assumeRolePolicy"),
 			"trust-deploy-" + env.Name + ".json":  find(t, mocks, typeRole, p+"-github-deploy").String("assumeRolePolicy"),
 			"boundary-" + env.Name + ".json":      find(t, mocks, typePolicy, p+"-boundary").String("policy"),
-		} {
+		}
+		if env.IsProd() {
+			docs["trust-drill-"+env.Name+".json"] = find(t, mocks, typeRole, p+"-github-drill").String("assumeRolePolicy")
+			docs["boundary-drill-"+env.Name+".json"] = find(t, mocks, typePolicy, p+"-drill-boundary").String("policy")
+		}
+		for file, doc := range docs {
 			var pretty bytes.Buffer
 			require.NoError(t, json.Indent(&pretty, []byte(doc), "", "  "))
 			pretty.WriteString("\n")

@@ -21,10 +21,11 @@ import (
 const proofStateBucket = "8byte-state-123456789012"
 
 func proofKey(stack string) string {
-	if stack == "dev" {
-		return "arn:aws:kms:us-east-1:123456789012:key/11111111-1111-4111-8111-111111111111"
-	}
-	return "arn:aws:kms:us-east-1:123456789012:key/22222222-2222-4222-8222-222222222222"
+	return map[string]string{
+		"dev":     "arn:aws:kms:us-east-1:123456789012:key/11111111-1111-4111-8111-111111111111",
+		"prod":    "arn:aws:kms:us-east-1:123456789012:key/22222222-2222-4222-8222-222222222222",
+		"prod-dr": "arn:aws:kms:us-west-2:123456789012:key/33333333-3333-4333-8333-333333333333",
+	}[stack]
 }
 
 var proofRuns sync.Map // stack -> *tests.Mocks
@@ -39,6 +40,9 @@ func proofStack(t *testing.T, stack string) *tests.Mocks {
 	var gh map[string]any
 	require.NoError(t, json.Unmarshal([]byte(config["8byte:github"]), &gh))
 	gh["stateBucket"], gh["secretsProviderKeyArn"] = proofStateBucket, proofKey(stack)
+	if drill, ok := gh["drill"].(map[string]any); ok { // prod's drill role uses the recovery stack's key
+		drill["secretsProviderKeyArn"] = proofKey(drill["stack"].(string))
+	}
 	raw, err := json.Marshal(gh)
 	require.NoError(t, err)
 	config["8byte:github"] = string(raw)

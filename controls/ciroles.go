@@ -110,8 +110,18 @@ func ProveOperations(a *tests.IAMAccount, resources []*tests.Resource, env, role
 	if i < 0 {
 		return nil, 0, fmt.Errorf("no role %s", roleName)
 	}
+	return ProveOperationsUnder(a, resources, env, roleName, a.Roles[i].Resource.String("permissionsBoundary"), ops, skip)
+}
+
+// ProveOperationsUnder is ProveOperations for a role that creates the roles of env's stack under another
+// boundary than its own (boundary): the drill role, whose recovery stack's roles carry that stack's.
+func ProveOperationsUnder(a *tests.IAMAccount, resources []*tests.Resource, env, roleName, boundary string, ops []iam.Operation,
+	skip func(*tests.Resource, iam.Operation) string) ([]Finding, int, error) {
+	i := slices.IndexFunc(a.Roles, func(r *tests.Role) bool { return r.Name == roleName })
+	if i < 0 {
+		return nil, 0, fmt.Errorf("no role %s", roleName)
+	}
 	role := a.Roles[i]
-	boundary := role.Resource.String("permissionsBoundary")
 	var findings []Finding
 	proven := 0
 	for _, r := range AWSResources(resources) {

@@ -102,7 +102,7 @@ func TestDrillRoleRestoresAndReports(t *testing.T) {
 	check(t, a, r, true, "rds:RestoreDBInstanceToPointInTime", "arn:aws:rds:us-west-2:123456789012:db:postgres-8byte-prod-dr", iameval.Context{"aws:RequestTag/Environment": {"prod-dr"}})
 	for _, action := range []string{"kms:CreateGrant", "kms:Decrypt", "kms:DescribeKey"} {
 		check(t, a, r, true, action, replicaKey, viaRDS("us-west-2"))
-		check(t, a, r, false, action, replicaKey, prodTag)            // directly
+		check(t, a, r, false, action, replicaKey, prodTag)             // directly
 		check(t, a, r, false, action, replicaKey, viaRDS("us-east-1")) // prod's region
 	}
 	check(t, a, r, false, "rds:RestoreDBInstanceToPointInTime", "arn:aws:rds:us-east-1:123456789012:auto-backup:ab-x", prodTag)

@@ -46,9 +46,11 @@ func (s scope) drillScope() scope {
 
 // DrillStatements are the drill role's permissions (scripts/dr-drill.sh): a `pulumi up` and `pulumi
 // destroy` of the recovery stack of the drill scope d (the deploy permissions of its resources), its own
-// state and secrets-provider key (the state backend is in the region of stack s), finding prod's
-// replicated automated backups, restoring the recovery database from them with the replica key through
-// RDS, and publishing the drill's metrics in its own namespace.
+// state and secrets-provider key (the state backend is in the region of stack s), restoring the recovery
+// database from prod's replicated automated backups with the replica key through RDS, and publishing the
+// drill's metrics in its own namespace. Finding the backups (rds:DescribeDBInstanceAutomatedBackups,
+// authorized on the auto-backup resource type) is the table's read of the backup replication, which the
+// deploy permissions already grant on auto-backup:*.
 func DrillStatements(s, d scope) []policy.Statement {
 	state := d
 	state.account = s.account // the state bucket and its key are in the stack's (bootstrap's) region
@@ -57,8 +59,6 @@ func DrillStatements(s, d scope) []policy.Statement {
 		stackDeployStatements(d),
 		stateStatements(state, true),
 		[]policy.Statement{
-			// SAR: DescribeDBInstanceAutomatedBackups is authorized on the auto-backup resource type.
-			{Sid: "FindReplicatedBackups", Effect: policy.Allow, Action: []string{"rds:DescribeDBInstanceAutomatedBackups"}, Resource: []string{backups}},
 			{
 				Sid:    "RestoreFromReplicatedBackups",
 				Effect: policy.Allow,

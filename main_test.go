@@ -19,8 +19,8 @@ func TestStacksDeployFromTheirStackFiles(t *testing.T) {
 	}{{"dev", 2, 1}, {"prod", 3, 3}}
 	for _, tc := range cases {
 		t.Run(tc.stack, func(t *testing.T) {
-			mocks, out, err := runStack(t, tc.stack, stackConfig(t, tc.stack))
-			require.NoError(t, err)
+			run := wholeStack(t, settings.Environment(tc.stack))
+			mocks, out := run.mocks, run.outputs
 
 			assert.Equal(t, tc.stack, out["environment"])
 			assert.Equal(t, tests.Region, out["region"])
@@ -52,9 +52,7 @@ func TestStackFilesSetTheDefaultTags(t *testing.T) {
 
 func TestEveryResourceBelongsToATierComponent(t *testing.T) {
 	for _, stack := range []string{"dev", "prod"} {
-		mocks, _, err := runStack(t, stack, stackConfig(t, stack))
-		require.NoError(t, err)
-		for _, r := range mocks.All() {
+		for _, r := range wholeStack(t, settings.Environment(stack)).mocks.All() {
 			if strings.Contains(r.Parent, "::pulumi:pulumi:Stack::") {
 				assert.False(t, r.Custom, "%s sits at the stack root instead of inside a tier component", r.Describe())
 				assert.True(t, strings.HasPrefix(r.Type, "8byte:"), "%s: root components are ours", r.Describe())
@@ -99,5 +97,64 @@ func BenchmarkStack(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestUnknownKeysAreRejectedBeforeAnything(t *testing.T) {
+	cfg := stackConfig(t, "dev")
+	cfg["8byte:netwrok"] = `{"natStrategy": "perAz"}` //nolint:misspell // the typo is the test
+	mocks, _, err := runStack(t, "dev", cfg)
+	require.ErrorContains(t, err, "unknown config keys 8byte:netwrok; known keys: environment, appPort, network,") //nolint:misspell // the typo is the test
+	assert.Empty(t, mocks.All(), "nothing is registered")
+	assert.Empty(t, mocks.Invokes(), "nothing is looked up")
+}
+
+// readmeOutputs returns the output names of the README's Outputs table.
+func readmeOutputs(t *testing.T) []string {
+	t.Helper()
+	raw, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(raw), "\n## Outputs\n")
+	require.True(t, ok, "README has no Outputs section")
+	section, _, _ = strings.Cut(section, "\n## ")
+	var names []string
+	for _, line := range strings.Split(section, "\n") {
+		first, _, _ := strings.Cut(strings.TrimPrefix(line, "| "), " | ")
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		for _, name := range strings.Split(first, ", ") {
+			names = append(names, strings.Trim(name, "`"))
+		}
+	}
+	return names
+}
+
+func TestEveryRegistrationFailureFailsTheRun(t *testing.T) {
+	// The mock cloud refuses one resource of each type of the dev stack (tier components included); the
+	// program must end with that refusal as its error: never succeed, never panic. (Go SDK registrations
+	// are asynchronous: a refused one fails the run through the SDK even when a constructor's error is
+	// dropped, which this table also pins.)
+	seen := map[string]bool{}
+	var rows []*tests.Resource
+	for _, r := range wholeStack(t, settings.Dev).mocks.All() {
+		if !seen[r.Type] {
+			seen[r.Type] = true
+			rows = append(rows, r)
+		}
+	}
+	cfg := stackConfig(t, "dev")
+	for _, r := range rows {
+		t.Run(r.Type, func(t *testing.T) {
+			mocks := tests.NewMocks("dev").FailRegistration(r.Type, r.Name)
+			_, err := runProgram(t, mocks, cfg)
+			require.Error(t, err, "refusing %s succeeded", r.Describe())
+			assert.Contains(t, err.Error(), tests.ErrRefused+": registration of "+r.Type+" "+r.Name+" refused")
+		})
+	}
+	for _, token := range []string{"aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getRegion:getRegion", "aws:index/getAvailabilityZones:getAvailabilityZones"} {
+		_, err := runProgram(t, tests.NewMocks("dev").FailInvoke(token), cfg)
+		require.Error(t, err, "a failed %s", token)
+		assert.Contains(t, err.Error(), tests.ErrRefused+": invoke "+token+" refused")
 	}
 }

@@ -8,7 +8,7 @@ import (
 
 // All returns every control, in the order of the matrix.
 func All() []*Control {
-	return slices.Concat(networkControls, computeControls, dataControls, auditControls, []*Control{wildcardResourceControl}, cisControls())
+	return slices.Concat(networkControls, computeControls, dataControls, auditControls, []*Control{wildcardResourceControl}, wiringControls, cisControls())
 }
 
 // Reasons shared by several exceptions.

@@ -18,8 +18,12 @@ func WithConfig(config map[string]string) pulumi.RunOption {
 // recorded cloud and the program's error.
 func Run(stack string, config map[string]string, program pulumi.RunFunc) (*Mocks, error) {
 	mocks := NewMocks(stack)
-	err := pulumi.RunErr(program, pulumi.WithMocks(Project, stack, mocks), WithConfig(config))
-	return mocks, err
+	return mocks, mocks.Run(config, program)
+}
+
+// Run evaluates program under m (see Run); use it for a mock cloud told to fail (FailRegistration).
+func (m *Mocks) Run(config map[string]string, program pulumi.RunFunc) error {
+	return pulumi.RunErr(program, pulumi.WithMocks(Project, m.Stack, m), WithConfig(config))
 }
 
 // Await returns the resolved value of output; it fails the test when the output errs or is unknown.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -157,4 +159,101 @@ func TestEveryRegistrationFailureFailsTheRun(t *testing.T) {
 		require.Error(t, err, "a failed %s", token)
 		assert.Contains(t, err.Error(), tests.ErrRefused+": invoke "+token+" refused")
 	}
+}
+
+// outputSources says, for every stack output, which resource of the stack it is read from: the output
+// must equal that resource's field (its id, ARN or name as AWS would return it). Names are logical
+// names without the stack prefix; a stack where the resource does not exist exports "".
+var outputSources = []struct{ output, typ, name, field string }{
+	{"vpcId", "aws:ec2/vpc:Vpc", "vpc", "id"},
+	{"appRoleArn", "aws:iam/role:Role", "app-role", "arn"},
+	{"instanceProfileName", "aws:iam/instanceProfile:InstanceProfile", "app-profile", "name"},
+	{"monitoringRoleArn", "aws:iam/role:Role", "rds-monitoring-role", "arn"},
+	{"permissionsBoundaryArn", "aws:iam/policy:Policy", "boundary", "arn"},
+	{"previewRoleArn", "aws:iam/role:Role", "github-preview", "arn"},
+	{"deployRoleArn", "aws:iam/role:Role", "github-deploy", "arn"},
+	{"oidcProviderArn", "aws:iam/openIdConnectProvider:OpenIdConnectProvider", "github-oidc", "arn"},
+	{"dbEndpoint", "aws:rds/instance:Instance", "postgres", "endpoint"},
+	{"dbAddress", "aws:rds/instance:Instance", "postgres", "address"},
+	{"dbPort", "aws:rds/instance:Instance", "postgres", "port"},
+	{"dbName", "aws:rds/instance:Instance", "postgres", "dbName"},
+	{"dbInstanceId", "aws:rds/instance:Instance", "postgres", "identifier"},
+	{"dbSecretArn", "aws:rds/instance:Instance", "postgres", "masterUserSecrets.0.secretArn"},
+	{"connectionSecretArn", "aws:secretsmanager/secret:Secret", "db-connection", "arn"},
+	{"databaseKeyArn", "aws:kms/key:Key", "database-key", "arn"},
+	{"secretsKeyArn", "aws:kms/key:Key", "secrets-key", "arn"},
+	{"replicaKeyArn", "aws:kms/key:Key", "replica-key", "arn"},
+	{"accessLogBucketName", "aws:s3/bucketV2:BucketV2", "access-logs", "bucket"},
+	{"albDnsName", "aws:lb/loadBalancer:LoadBalancer", "alb", "dnsName"},
+	{"albArn", "aws:lb/loadBalancer:LoadBalancer", "alb", "arn"},
+	{"targetGroupArn", "aws:lb/targetGroup:TargetGroup", "app", "arn"},
+	{"asgName", "aws:autoscaling/group:Group", "app", "name"},
+	{"ecrRepositoryUrl", "aws:ecr/repository:Repository", "app-repository", "repositoryUrl"},
+	{"webAclArn", "aws:wafv2/webAcl:WebAcl", "waf", "arn"},
+	{"albLogBucketName", "aws:s3/bucketV2:BucketV2", "alb-logs", "bucket"},
+	{"alarmTopicArn", "aws:sns/topic:Topic", "alarms", "arn"},
+	{"dashboardName", "aws:cloudwatch/dashboard:Dashboard", "dashboard", "dashboardName"},
+	{"trailArn", "aws:cloudtrail/trail:Trail", "trail", "arn"},
+	{"trailBucketName", "aws:s3/bucketV2:BucketV2", "trail-bucket", "bucket"},
+}
+
+func TestEveryOutputIsExported(t *testing.T) {
+	for _, env := range settings.Environments {
+		t.Run(string(env), func(t *testing.T) {
+			run := wholeStack(t, env)
+			names := make([]string, 0, len(run.outputs))
+			for name := range run.outputs {
+				names = append(names, name)
+			}
+			assert.ElementsMatch(t, readmeOutputs(t), names, "the exports are the README's outputs")
+			assert.Len(t, names, 40, "the 40 outputs of the README")
+
+			prefix := settings.Prefix(env) + "-"
+			literal := map[string]any{"environment": string(env), "region": "us-east-1", "vpcCidr": "10.0.0.0/16", "imageTag": map[settings.Environment]string{settings.Dev: "bootstrap", settings.Prod: ""}[env]}
+			for name, want := range literal {
+				if name == "imageTag" && env.IsProd() {
+					want = stackConfigField(t, "prod", "8byte:compute", "imageTag")
+				}
+				assert.Equal(t, want, run.outputs[name], name)
+			}
+			tiers := map[string]string{"publicSubnetIds": "public", "privateSubnetIds": "private", "databaseSubnetIds": "database"}
+			for name, tier := range tiers {
+				var want []any
+				for _, zone := range tests.AvailabilityZones[:map[settings.Environment]int{settings.Dev: 2, settings.Prod: 3}[env]] {
+					sub := run.mocks.Find("aws:ec2/subnet:Subnet", prefix+tier+"-"+zone[len(zone)-1:])
+					require.NotNil(t, sub, "%s subnet in %s", tier, zone)
+					assert.Equal(t, tier, sub.Tag("Tier"))
+					want = append(want, sub.Out["id"])
+				}
+				assert.Equal(t, want, run.outputs[name], "%s, in zone order", name)
+			}
+			var ips []any
+			for _, eip := range run.mocks.OfType("aws:ec2/eip:Eip") {
+				ips = append(ips, eip.Out["publicIp"])
+			}
+			assert.ElementsMatch(t, ips, run.outputs["natPublicIps"])
+			assert.Len(t, ips, map[settings.Environment]int{settings.Dev: 1, settings.Prod: 3}[env])
+			for _, src := range outputSources {
+				r := run.mocks.Find(src.typ, prefix+src.name)
+				if r == nil {
+					assert.Equal(t, "", run.outputs[src.output], "%s: %s %s is not in the %s stack, so the output is empty", src.output, src.typ, prefix+src.name, env)
+					continue
+				}
+				assert.Equal(t, r.Output(src.field), run.outputs[src.output], "%s is %s of %s", src.output, src.field, r.Describe())
+			}
+			alb := run.mocks.Find("aws:lb/loadBalancer:LoadBalancer", prefix+"alb")
+			require.NotNil(t, alb)
+			scheme := map[settings.Environment]string{settings.Dev: "http://", settings.Prod: "https://"}[env]
+			assert.Equal(t, scheme+alb.Out["dnsName"].(string), run.outputs["albUrl"])
+			assert.Contains(t, run.outputs["dashboardUrl"], "dashboards:name="+run.outputs["dashboardName"].(string))
+		})
+	}
+}
+
+// stackConfigField returns field of the structured key of stack's stack file.
+func stackConfigField(t *testing.T, stack, key, field string) any {
+	t.Helper()
+	var m map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stackConfig(t, stack)[key]), &m))
+	return m[field]
 }

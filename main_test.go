@@ -168,7 +168,7 @@ var outputSources = []struct{ output, typ, name, field string }{
 	{"vpcId", "aws:ec2/vpc:Vpc", "vpc", "id"},
 	{"appRoleArn", "aws:iam/role:Role", "app-role", "arn"},
 	{"instanceProfileName", "aws:iam/instanceProfile:InstanceProfile", "app-profile", "name"},
-	{"monitoringRoleArn", "aws:iam/role:Role", "rds-monitoring-role", "arn"},
+	{"monitoringRoleArn", "aws:iam/role:Role", "monitoring-role", "arn"},
 	{"permissionsBoundaryArn", "aws:iam/policy:Policy", "boundary", "arn"},
 	{"previewRoleArn", "aws:iam/role:Role", "github-preview", "arn"},
 	{"deployRoleArn", "aws:iam/role:Role", "github-deploy", "arn"},
@@ -218,12 +218,12 @@ func TestEveryOutputIsExported(t *testing.T) {
 			}
 			tiers := map[string]string{"publicSubnetIds": "public", "privateSubnetIds": "private", "databaseSubnetIds": "database"}
 			for name, tier := range tiers {
-				var want []any
+				var want []string
 				for _, zone := range tests.AvailabilityZones[:map[settings.Environment]int{settings.Dev: 2, settings.Prod: 3}[env]] {
 					sub := run.mocks.Find("aws:ec2/subnet:Subnet", prefix+tier+"-"+zone[len(zone)-1:])
 					require.NotNil(t, sub, "%s subnet in %s", tier, zone)
 					assert.Equal(t, tier, sub.Tag("Tier"))
-					want = append(want, sub.Out["id"])
+					want = append(want, sub.Out["id"].(string))
 				}
 				assert.Equal(t, want, run.outputs[name], "%s, in zone order", name)
 			}
@@ -245,7 +245,7 @@ func TestEveryOutputIsExported(t *testing.T) {
 			require.NotNil(t, alb)
 			scheme := map[settings.Environment]string{settings.Dev: "http://", settings.Prod: "https://"}[env]
 			assert.Equal(t, scheme+alb.Out["dnsName"].(string), run.outputs["albUrl"])
-			assert.Contains(t, run.outputs["dashboardUrl"], "dashboards:name="+run.outputs["dashboardName"].(string))
+			assert.Equal(t, "https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/"+run.outputs["dashboardName"].(string), run.outputs["dashboardUrl"])
 		})
 	}
 }

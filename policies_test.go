@@ -199,9 +199,18 @@ func parseDocument(t *testing.T, doc string) []statement {
 	return d.Statement
 }
 
-// accountScoped are the condition keys that tie a service or anonymous principal to this account's
-// resources (confused-deputy protection) or to one service's use of a key.
-var accountScoped = []string{"aws:SourceAccount", "aws:SourceArn", "aws:SourceOwner", "aws:PrincipalAccount", "kms:ViaService", "kms:CallerAccount", "kms:EncryptionContext:aws:logs:arn", "kms:EncryptionContext:aws:cloudtrail:arn"}
+// accountScoped are the condition keys that tie an anonymous ("*") principal to this account: its own
+// principals (kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalArn) or its resources.
+var accountScoped = []string{"aws:SourceAccount", "aws:SourceArn", "aws:PrincipalAccount", "aws:PrincipalArn", "kms:CallerAccount"}
+
+// serviceScoped are the condition keys that tie a service principal to this account's resources
+// (confused-deputy protection).
+var serviceScoped = []string{"aws:SourceAccount", "aws:SourceArn"}
+
+// publisherKeyUse is what a service that publishes to an encrypted topic needs of the topic's key; the
+// key policy grants it to the publishing services without a source condition (which topic they publish
+// to, and from which account, is the topic policy's decision, and that one is conditioned).
+var publisherKeyUse = []string{"kms:Decrypt", "kms:GenerateDataKey*"}
 
 // TestSecurityDocumentsHaveTheDesignShape checks, besides the literal goldens, the rules every document
 // of the design follows: only the account root administers a key (kms:*); no statement allows anyone
@@ -233,14 +242,20 @@ func TestSecurityDocumentsHaveTheDesignShape(t *testing.T) {
 					}
 				}
 				if allow && kind != "instance-role" {
+					has := func(keys []string) bool {
+						return slices.ContainsFunc(st.conditionKeys(), func(k string) bool { return slices.Contains(keys, k) })
+					}
 					for _, p := range st.principals() {
-						open := p == "*" || p == "AWS:*" || strings.HasPrefix(p, "Service:")
-						if open {
-							assert.True(t, slices.ContainsFunc(st.conditionKeys(), func(k string) bool { return slices.Contains(accountScoped, k) }),
-								"%s: allows %s without a condition tying it to this account (%v)", where, p, st.conditionKeys())
+						switch {
+						case p == "*" || p == "AWS:*":
+							assert.True(t, has(accountScoped), "%s: allows %s without a condition tying it to this account (%v)", where, p, st.conditionKeys())
+						case strings.HasPrefix(p, "Service:"):
+							publisher := kind == "kms-key" && !slices.ContainsFunc(st.actions(), func(a string) bool { return !slices.Contains(publisherKeyUse, a) })
+							assert.True(t, publisher || has(serviceScoped), "%s: allows %s without aws:SourceAccount or aws:SourceArn (%v)", where, p, st.conditionKeys())
+						default:
+							assert.True(t, strings.HasPrefix(p, "AWS:arn:aws:iam::"+tests.AccountID+":") || p == "AWS:"+tests.ELBAccountARN,
+								"%s: allows %s, a principal of another account", where, p)
 						}
-						assert.NotEqual(t, "*", p, "%s: allows everyone", where)
-						assert.NotEqual(t, "AWS:*", p, "%s: allows every AWS principal", where)
 					}
 				}
 				if kind == "instance-role" {
@@ -251,14 +266,20 @@ func TestSecurityDocumentsHaveTheDesignShape(t *testing.T) {
 						}
 					}
 				}
-				if kind == "bucket-policy" && st.Effect == "Deny" && slices.Equal(st.actions(), []string{"s3:*"}) &&
-					slices.Equal(st.principals(), []string{"*"}) && st.Condition["Bool"]["aws:SecureTransport"] == "false" {
+				everyone := slices.Equal(st.principals(), []string{"*"}) || slices.Equal(st.principals(), []string{"AWS:*"})
+				plain := slices.Equal(stringList(st.Condition["Bool"]["aws:SecureTransport"]), []string{"false"}) && len(st.Condition) == 1
+				if st.Effect == "Deny" && everyone && plain {
 					res := st.resources()
-					tlsDeny = len(res) == 2 && strings.HasPrefix(res[0], "arn:aws:s3:::") && res[1] == res[0]+"/*"
+					switch kind {
+					case "bucket-policy":
+						tlsDeny = tlsDeny || (slices.Equal(st.actions(), []string{"s3:*"}) && len(res) == 2 && strings.HasPrefix(res[0], "arn:aws:s3:::") && res[1] == res[0]+"/*")
+					case "topic-policy":
+						tlsDeny = tlsDeny || (slices.Equal(st.actions(), []string{"sns:Publish"}) && len(res) == 1)
+					}
 				}
 			}
-			if kind == "bucket-policy" {
-				assert.True(t, tlsDeny, "%s %s: no statement denies s3:* on the bucket and its objects without TLS", env, file)
+			if kind == "bucket-policy" || kind == "topic-policy" {
+				assert.True(t, tlsDeny, "%s %s: no statement denies every principal the bucket (and its objects) or topic without TLS", env, file)
 			}
 		}
 	}

@@ -276,19 +276,40 @@ func first(s *Stack, typ string) *tests.Resource {
 	return rs[0]
 }
 
-// set replaces the input at a dotted path of r ("metadataOptions.httpTokens"), creating maps on the way.
+// set replaces the input at a dotted path of r ("metadataOptions.httpTokens", "rules.0.status"),
+// creating maps on the way; a number indexes an existing list.
 func set(r *tests.Resource, path string, value any) {
 	parts := strings.Split(path, ".")
-	m := r.In
-	for _, p := range parts[:len(parts)-1] {
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[p] = next
+	var cur any = r.In
+	for i, p := range parts {
+		last := i == len(parts)-1
+		switch c := cur.(type) {
+		case []any:
+			var n int
+			if _, err := fmt.Sscan(p, &n); err != nil || n < 0 || n >= len(c) {
+				return
+			}
+			if last {
+				c[n] = value
+				return
+			}
+			if _, ok := c[n].(map[string]any); !ok {
+				c[n] = map[string]any{}
+			}
+			cur = c[n]
+		case map[string]any:
+			if last {
+				c[p] = value
+				return
+			}
+			switch c[p].(type) {
+			case map[string]any, []any:
+			default:
+				c[p] = map[string]any{}
+			}
+			cur = c[p]
 		}
-		m = next
 	}
-	m[parts[len(parts)-1]] = value
 }
 
 // truthy reads a flag the provider types as a bool or, in some nested types, as the string "true".

@@ -150,8 +150,13 @@ var wiringControls = []*Control{
 			return each(s, []string{typeDB}, func(db *tests.Resource) []Finding {
 				ok, problem := s.onlyGroup(db.Strings("vpcSecurityGroupIds"), "db-sg")
 				found := unless(ok, db, "%s", problem)
-				group := s.ByOutput("name", db.String("dbSubnetGroupName"))
-				if group == nil || group.Type != typeDBSubnetGrp {
+				var group *tests.Resource
+				for _, g := range s.OfType(typeDBSubnetGrp) {
+					if g.Out["name"] == db.String("dbSubnetGroupName") {
+						group = g
+					}
+				}
+				if group == nil {
 					return append(found, finding(db, "subnet group %q is not one of the stack", db.String("dbSubnetGroupName")))
 				}
 				ok, problem = s.subnetTiers(group.Strings("subnetIds"), tierDatabase)

@@ -12,7 +12,8 @@ preview:
 	./scripts/deploy.sh $(STACK) --preview
 
 # TESTFLAGS: go vet runs on its own in .ci/run, so the tests skip go test's vet pass; -ldflags=-w links the
-# ten test binaries (each holding pulumi-aws) without DWARF, the larger part of a warm run's time.
+# test binaries (each holding pulumi-aws, 40-130 MB) without DWARF. Linking is most of a warm run's CPU
+# (root package: 8 s link, 2 s tests); -w cuts it by about a third.
 TESTFLAGS ?= -vet=off -ldflags=-w
 
 ## test: every unit test of the program under Pulumi mocks (no cloud, no credentials)

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -36,7 +37,7 @@ func TestMainUnderMocks(t *testing.T) {
 		}
 		mainOptions = []pulumi.RunOption{pulumi.WithMocks(tests.Project, stack, mocks)}
 		main()
-		os.Stdout.WriteString(mainReturned + "\n") //nolint:errcheck // the parent reads it; nothing to do on failure
+		fmt.Println(mainReturned)
 		return
 	}
 	typo := stackConfig(t, "dev")
@@ -50,7 +51,7 @@ func TestMainUnderMocks(t *testing.T) {
 		status      int
 	}{
 		{"dev stack file", "dev", stackConfig(t, "dev"), "", 0},
-		{"misspelt key", "dev", typo, "", constant.ExitStatusLoggedError},
+		{"misspelled key", "dev", typo, "", constant.ExitStatusLoggedError},
 		{"invalid value", "prod", invalid, "", constant.ExitStatusLoggedError},
 		{"refused registration", "dev", stackConfig(t, "dev"), "aws:rds/instance:Instance", constant.ExitStatusLoggedError},
 	}

@@ -246,7 +246,7 @@ func TestEveryOutputIsExported(t *testing.T) {
 			for _, src := range outputSources {
 				r := run.mocks.Find(src.typ, prefix+src.name)
 				if r == nil {
-					assert.Equal(t, "", run.outputs[src.output], "%s: %s %s is not in the %s stack, so the output is empty", src.output, src.typ, prefix+src.name, env)
+					assert.Empty(t, run.outputs[src.output], "%s: %s %s is not in the %s stack, so the output is empty", src.output, src.typ, prefix+src.name, env)
 					continue
 				}
 				assert.Equal(t, r.Output(src.field), run.outputs[src.output], "%s is %s of %s", src.output, src.field, r.Describe())

@@ -18,7 +18,8 @@ func WithConfig(config map[string]string) pulumi.RunOption {
 // recorded cloud and the program's error.
 func Run(stack string, config map[string]string, program pulumi.RunFunc) (*Mocks, error) {
 	mocks := NewMocks(stack)
-	return mocks, mocks.Run(config, program)
+	err := mocks.Run(config, program)
+	return mocks, err
 }
 
 // Run evaluates program under m (see Run); use it for a mock cloud told to fail (FailRegistration).

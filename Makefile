@@ -1,7 +1,7 @@
 # The two commands of the README. STACK is dev or prod.
 STACK ?= dev
 
-.PHONY: deploy test preview bench-tests
+.PHONY: deploy test preview report goldens bench-tests
 
 ## deploy: deploy STACK on the local backend (creates the stack on first use)
 deploy:
@@ -23,3 +23,13 @@ test:
 ## bench-tests: print the warm time (wall and CPU) of the test suite and its number of tests
 bench-tests:
 	TESTFLAGS="$(TESTFLAGS)" ./scripts/bench-tests.sh
+
+## report: the plan report of STACK (resources, controls, cost, diagram) as Markdown, under the mock cloud;
+## with BASE=<git ref>, what the working tree changes against that commit
+report:
+	go run ./cmd/report -stack $(STACK) $(if $(BASE),-base $(BASE))
+
+## goldens: regenerate the reviewed documents the tests compare (docs/report/, README sections, docs/controls.md,
+## testdata/policies/); review the diff before committing
+goldens:
+	go test . -run 'TestPlanReports|TestREADMEDiagramAndCost|TestControlMatrixDocument|TestSecurityDocumentsAreTheReviewedGoldens' -update

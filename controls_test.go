@@ -108,7 +108,7 @@ func TestControlMatrixDocument(t *testing.T) {
 	for _, env := range envs {
 		results[env] = controls.Evaluate(stackInventory(t, settings.Environment(env)), controls.All(), controls.Exceptions)
 	}
-	want := controls.Markdown(envs, results)
+	want := controls.Markdown(envs, results) + iamProofsMarkdown(t)
 	if *update {
 		require.NoError(t, os.MkdirAll("docs", 0o755))                     //nolint:gosec // G301: docs/ is a tracked, world-readable directory
 		require.NoError(t, os.WriteFile(controlsDoc, []byte(want), 0o644)) //nolint:gosec // G306: docs/controls.md is a tracked, world-readable document

@@ -2,6 +2,8 @@ module github.com/8byte/infra
 
 go 1.26.6
 
+toolchain go1.26.8
+
 require (
 	github.com/pulumi/pulumi-aws/sdk/v6 v6.83.4
 	github.com/pulumi/pulumi/sdk/v3 v3.274.1

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"os"
 	"sync"
 	"testing"
@@ -10,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"gopkg.in/yaml.v3"
 
+	"github.com/8byte/infra/report"
 	"github.com/8byte/infra/settings"
 	"github.com/8byte/infra/tests"
 )
@@ -20,44 +20,18 @@ type stackFile struct {
 }
 
 // stackConfig returns the configuration the engine would pass to the program for stack: the values of
-// Pulumi.<stack>.yaml plus the defaults declared in Pulumi.yaml, structured values as JSON strings.
+// Pulumi.<stack>.yaml plus the defaults declared in Pulumi.yaml, structured values as JSON strings (read
+// as `make report` reads it, report.StackConfig).
 func stackConfig(t testing.TB, stack string) map[string]string {
 	t.Helper()
-	var project, file stackFile
-	readYAML(t, "Pulumi.yaml", &project)
-	readYAML(t, "Pulumi."+stack+".yaml", &file)
-	out := map[string]string{}
-	for key, decl := range project.Config {
-		if d, ok := decl.(map[string]any); ok {
-			if def, has := d["default"]; has {
-				out["8byte:"+key] = configValue(t, def)
-			}
-		}
+	out, secrets, err := report.StackConfig(".", stack)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for key, value := range file.Config {
-		if m, ok := value.(map[string]any); ok {
-			if _, secure := m["secure"]; secure {
-				t.Fatalf("Pulumi.%s.yaml: %s is a secure value the tests cannot decrypt; give it a documented stand-in", stack, key)
-			}
-		}
-		out[key] = configValue(t, value)
+	if len(secrets) > 0 {
+		t.Fatalf("Pulumi.%s.yaml: %v are secure values the tests cannot decrypt; give them documented stand-ins", stack, secrets)
 	}
 	return out
-}
-
-func configValue(t testing.TB, v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case map[string]any, []any:
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatalf("config value %v: %v", v, err)
-		}
-		return string(b)
-	default:
-		return fmt.Sprint(v)
-	}
 }
 
 func readYAML(t testing.TB, path string, dst any) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -20,6 +21,32 @@ import (
 // contractPath is the contract shared with the compute tier's user data, relative to app/.
 const contractPath = "../contract/app-env.json"
 
+// repoChecksEnv controls the checks of this module against files of the repository outside it:
+// the contract shared with the compute tier (contractPath) and the compute tier's launch template
+// (dockerfile_test.go). Those files stay where they are, one copy each. When app/ is tested on its
+// own (a copy of the module, the image's build context) they are absent and the checks skip,
+// naming the file and this variable; APP_REPO_CHECKS=required, which app/scripts/ci-test.sh sets,
+// makes a missing file a failure instead, so that CI cannot lose the checks silently.
+const repoChecksEnv = "APP_REPO_CHECKS"
+
+// repoFile returns the path of a repository file outside this module (relative to app/), skipping
+// the test when it is absent, or failing it when APP_REPO_CHECKS=required.
+func repoFile(t *testing.T, path string) string {
+	t.Helper()
+	_, err := os.Stat(path)
+	switch {
+	case err == nil:
+		return path
+	case os.Getenv(repoChecksEnv) == "required":
+		t.Fatalf("%s is required (%s=required) but cannot be read: %v", path, repoChecksEnv, err)
+	case errors.Is(err, fs.ErrNotExist):
+		t.Skipf("app/ is tested outside the repository: %s is absent, so this check against it is skipped (%s=required fails instead)", path, repoChecksEnv)
+	default:
+		t.Fatalf("read %s: %v", path, err)
+	}
+	return ""
+}
+
 type contract struct {
 	Environment []struct {
 		Name string `json:"name"`
@@ -33,7 +60,7 @@ type contract struct {
 
 func loadContract(t *testing.T) contract {
 	t.Helper()
-	raw, err := os.ReadFile(contractPath)
+	raw, err := os.ReadFile(repoFile(t, contractPath))
 	if err != nil {
 		t.Fatalf("read the contract: %v", err)
 	}

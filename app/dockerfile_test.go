@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"go/ast"
 	"go/parser"
@@ -16,7 +17,6 @@ import (
 	"time"
 
 	"github.com/8byte/infra/app/internal/config"
-	"github.com/8byte/infra/app/internal/server"
 )
 
 // The launch template of the compute tier, which runs the image (paths relative to app/).
@@ -238,8 +238,8 @@ func TestDockerfileRuntimeStage(t *testing.T) {
 }
 
 // TestImageFitsTheLaunchTemplate checks the image against the docker run of compute's user data:
-// the hardening flags are there, the user is the image's numeric non-root USER, and the drain
-// after SIGTERM ends before docker stop's grace period.
+// the hardening flags are there, the user is the image's numeric non-root USER, and docker stop's
+// grace period is the one the app's shutdown budget derives from (TestShutdownBudget).
 func TestImageFitsTheLaunchTemplate(t *testing.T) {
 	_, runtime := builderAndRuntime(t)
 	user := runtime.one(t, "USER").args
@@ -247,7 +247,7 @@ func TestImageFitsTheLaunchTemplate(t *testing.T) {
 		t.Errorf("USER %q: want numeric non-root uid:gid, so that the runtime can tell it is not root", user)
 	}
 
-	raw, err := os.ReadFile(userDataTemplate)
+	raw, err := os.ReadFile(repoFile(t, userDataTemplate))
 	if err != nil {
 		t.Fatalf("read the launch template's user data: %v", err)
 	}
@@ -257,15 +257,15 @@ func TestImageFitsTheLaunchTemplate(t *testing.T) {
 			t.Errorf("%s: docker run lacks %s", userDataTemplate, flag)
 		}
 	}
-	if runUser := stringConstant(t, userDataSource, "AppUser"); runUser != user {
+	if runUser := stringConstant(t, repoFile(t, userDataSource), "AppUser"); runUser != user {
 		t.Errorf("docker run --user %s (compute AppUser), image USER %s", runUser, user)
 	}
 	m := regexp.MustCompile(`docker stop --time (\d+)`).FindStringSubmatch(tmpl)
 	if m == nil {
 		t.Fatalf("%s: no docker stop --time", userDataTemplate)
 	}
-	if grace, _ := strconv.Atoi(m[1]); time.Duration(grace)*time.Second <= server.ShutdownTimeout {
-		t.Errorf("docker stop --time %ss does not cover the app's %v drain", m[1], server.ShutdownTimeout)
+	if grace, _ := strconv.Atoi(m[1]); time.Duration(grace)*time.Second != stopGracePeriod {
+		t.Errorf("docker stop --time %ss, the app's shutdown budget derives from a stop grace period of %v", m[1], stopGracePeriod)
 	}
 }
 
@@ -299,4 +299,41 @@ func stringConstant(t *testing.T, path, name string) string {
 	}
 	t.Fatalf("%s declares no string constant %s", path, name)
 	return ""
+}
+
+// TestShutdownBudget: from SIGTERM to exit the service takes at most 20 s of docker stop's 25 s
+// (the drain 16 s, closing the database pool 4 s), whatever the database does.
+func TestShutdownBudget(t *testing.T) {
+	if stopGracePeriod != 25*time.Second || shutdownBudget != 20*time.Second {
+		t.Errorf("stop grace period %v, shutdown budget %v: want 25s and 20s", stopGracePeriod, shutdownBudget)
+	}
+	if forcedExitAfter != 22500*time.Millisecond {
+		t.Errorf("forced exit %v after SIGTERM, want 22.5s: after the budget, before SIGKILL", forcedExitAfter)
+	}
+	drain, closeDB := splitShutdown(shutdownBudget)
+	if drain != 16*time.Second || closeDB != 4*time.Second {
+		t.Errorf("splitShutdown(%v) = drain %v, close %v; want 16s and 4s", shutdownBudget, drain, closeDB)
+	}
+}
+
+// TestWatchdogExits: once the context is done, the watchdog exits 1 after its delay, not before.
+func TestWatchdogExits(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	exited := make(chan int, 1)
+	go watchdog(ctx, 50*time.Millisecond, func(code int) { exited <- code })
+	select {
+	case <-exited:
+		t.Fatal("the watchdog exited before the context was done")
+	case <-time.After(100 * time.Millisecond):
+	}
+	start := time.Now()
+	cancel()
+	select {
+	case code := <-exited:
+		if took := time.Since(start); code != 1 || took < 50*time.Millisecond {
+			t.Errorf("watchdog exit(%d) after %v, want exit(1) after 50ms", code, took)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watchdog did not exit")
+	}
 }

@@ -7,6 +7,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -24,6 +25,7 @@ import (
 
 	"github.com/8byte/infra/app/internal/config"
 	"github.com/8byte/infra/app/internal/database"
+	"github.com/8byte/infra/app/internal/logging"
 	"github.com/8byte/infra/app/internal/metrics"
 	"github.com/8byte/infra/app/internal/secrets"
 	"github.com/8byte/infra/app/internal/server"
@@ -39,8 +41,39 @@ const (
 	healthcheckTimeout         = 3 * time.Second
 )
 
+// Shutdown. The unit's `docker stop --time` (compute/userdata.sh.tmpl) is the one fact the
+// budgets derive from: dockerfile_test.go checks stopGracePeriod against it.
+const (
+	// stopGracePeriod is what docker stop leaves the process between SIGTERM and SIGKILL.
+	stopGracePeriod = 25 * time.Second
+	// exitMargin is kept from the grace period for the runtime to exit and Docker to notice.
+	exitMargin = 5 * time.Second
+	// shutdownBudget is the most the service takes from SIGTERM to exit: 20 s.
+	shutdownBudget = stopGracePeriod - exitMargin
+	// forcedExitAfter is when, after SIGTERM, the process exits whatever it is stuck on (a log
+	// write held up by the awslogs driver): 22.5 s, still before docker stop's SIGKILL.
+	forcedExitAfter = shutdownBudget + exitMargin/2
+)
+
+// watchdog calls exit(1) once ctx has been done for after: serve keeps its budget, but nothing
+// else may hold the process past docker stop's grace period either.
+func watchdog(ctx context.Context, after time.Duration, exit func(int)) {
+	<-ctx.Done()
+	time.Sleep(after)
+	exit(1)
+}
+
+// splitShutdown divides a shutdown budget: four fifths drain the HTTP requests in flight, the
+// rest closes the database pool (16 s and 4 s of the 20 s). Both are bounded, so a hung
+// database cannot hold the process: what is still open at the end is left to the exit.
+func splitShutdown(budget time.Duration) (drain, closeDB time.Duration) {
+	closeDB = budget / 5
+	return budget - closeDB, closeDB
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	go watchdog(ctx, forcedExitAfter, os.Exit)
 	code := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -64,14 +97,25 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 		return 0
 	}
 
-	logger := slog.New(slog.NewJSONHandler(stdout, nil)).With("service", serviceName)
+	logger := newLogger(stdout)
 	cfg, err := config.Load(getenv)
 	if err != nil {
 		logger.Error("invalid configuration", "error", err)
 		return 1
 	}
 	logger = logger.With("environment", cfg.Environment, "version", cfg.Version)
-	if err := serve(ctx, cfg, *caBundle, logger); err != nil {
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.Region))
+	if err != nil {
+		logger.Error("service failed", "error", fmt.Errorf("load AWS configuration: %w", err))
+		return 1
+	}
+	deps := dependencies{
+		secrets:  secrets.NewAWSReader(awsCfg),
+		metrics:  cloudwatch.NewFromConfig(awsCfg),
+		caBundle: *caBundle,
+		shutdown: shutdownBudget,
+	}
+	if err := serve(ctx, cfg, deps, logger); err != nil {
 		logger.Error("service failed", "error", err)
 		return 1
 	}
@@ -79,32 +123,40 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	return 0
 }
 
-// serve wires the service and runs it until ctx is done.
-func serve(ctx context.Context, cfg config.Config, caBundle string, logger *slog.Logger) error {
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, awsconfig.WithRegion(cfg.Region))
-	if err != nil {
-		return fmt.Errorf("load AWS configuration: %w", err)
-	}
-	reader := secrets.NewAWSReader(awsCfg)
+// newLogger returns the service's logger: JSON lines on w, bounded in size and in repeats
+// (package logging).
+func newLogger(w io.Writer) *slog.Logger {
+	return logging.New(w, logging.Options{}).With("service", serviceName)
+}
+
+// dependencies are what serve takes from outside the process; tests replace them.
+type dependencies struct {
+	secrets  secrets.Reader
+	metrics  metrics.Putter
+	caBundle string
+	// shutdown bounds the time from ctx's end to serve's return (shutdownBudget).
+	shutdown time.Duration
+}
+
+// serve wires the service and runs it until ctx is done, then shuts it down within deps.shutdown.
+func serve(ctx context.Context, cfg config.Config, deps dependencies, logger *slog.Logger) error {
 	db, err := database.New(database.Options{
 		Credentials: func(ctx context.Context) (secrets.Credentials, error) {
-			return secrets.Load(ctx, reader, cfg.ConnectionSecretARN)
+			return secrets.Load(ctx, deps.secrets, cfg.ConnectionSecretARN)
 		},
-		CABundle:           caBundle,
+		CABundle:           deps.caBundle,
 		MinRefreshInterval: credentialsRefreshInterval,
 		Logger:             logger,
 	})
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
 	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+		return errors.Join(fmt.Errorf("listen: %w", err), db.Close(context.Background()))
 	}
 	publisher := &metrics.Publisher{
-		Putter:    cloudwatch.NewFromConfig(awsCfg),
+		Putter:    deps.metrics,
 		Namespace: cfg.MetricsNamespace,
 		Database:  db,
 		Logger:    logger,
@@ -114,7 +166,11 @@ func serve(ctx context.Context, cfg config.Config, caBundle string, logger *slog
 	info := server.Info{Service: serviceName, Version: cfg.Version, Environment: cfg.Environment}
 	srv := server.New(server.NewHandler(info, db, logger), logger)
 	logger.Info("listening", "port", cfg.Port)
-	return server.Serve(ctx, srv, ln)
+	drain, closeDB := splitShutdown(deps.shutdown)
+	served := server.Serve(ctx, srv, ln, drain)
+	closeCtx, cancel := context.WithTimeout(context.Background(), closeDB)
+	defer cancel()
+	return errors.Join(served, db.Close(closeCtx))
 }
 
 // probe asks the service on this host for GET /health.

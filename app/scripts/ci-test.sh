@@ -97,11 +97,14 @@ fi
 step "go vet"
 go vet ./...
 
-step "go test (integration test included)"
-APP_TEST_PGHOST=localhost \
+# -p 1: the rotation tests (internal/database) change the test role's password, which the
+# integration tests of other packages log in with; packages must not run at the same time.
+step "go test (integration test and the checks against contract/ and compute/ included)"
+APP_REPO_CHECKS=required \
+	APP_TEST_PGHOST=localhost \
 	APP_TEST_PGPORT="$PORT" \
 	APP_TEST_PGCA="$WORK/ca.pem" \
 	APP_TEST_PGUSER=app_admin \
 	APP_TEST_PGPASSWORD="$PASSWORD" \
 	APP_TEST_PGDATABASE=app \
-	go test ./...
+	go test -p 1 ./...

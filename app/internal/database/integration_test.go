@@ -1,19 +1,15 @@
 package database_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +19,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/8byte/infra/app/internal/database"
+	"github.com/8byte/infra/app/internal/logging"
+	"github.com/8byte/infra/app/internal/pgtest"
 	"github.com/8byte/infra/app/internal/secrets"
 	"github.com/8byte/infra/app/internal/secrets/secretstest"
 	"github.com/8byte/infra/app/internal/server"
@@ -34,84 +32,45 @@ const (
 	passwordARN   = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234-XyZ" //nolint:gosec // G101: a fake Secrets Manager ARN names a secret, it holds no credential
 )
 
-// postgres is the TLS-only server that app/scripts/ci-test.sh starts.
-type postgres struct {
-	host     string
-	port     int
-	ca       string
-	user     string
-	password string
-	dbname   string
-}
-
-func postgresFromEnv(t *testing.T) postgres {
-	t.Helper()
-	pg := postgres{
-		host:     os.Getenv("APP_TEST_PGHOST"),
-		ca:       os.Getenv("APP_TEST_PGCA"),
-		user:     os.Getenv("APP_TEST_PGUSER"),
-		password: os.Getenv("APP_TEST_PGPASSWORD"),
-		dbname:   os.Getenv("APP_TEST_PGDATABASE"),
-	}
-	if pg.host == "" {
-		t.Skip("integration test skipped: APP_TEST_PGHOST is unset (app/scripts/ci-test.sh starts a TLS-only PostgreSQL and sets APP_TEST_PG*)")
-	}
-	port, err := strconv.Atoi(os.Getenv("APP_TEST_PGPORT"))
-	if err != nil || pg.ca == "" || pg.user == "" || pg.password == "" || pg.dbname == "" {
-		t.Fatal("APP_TEST_PGHOST is set, but APP_TEST_PGPORT, _PGCA, _PGUSER, _PGPASSWORD or _PGDATABASE is missing")
-	}
-	pg.port = port
-	return pg
-}
-
-// connect opens an administrative connection, verify-full like the app.
-func (pg postgres) connect(t *testing.T, password string) *pgx.Conn {
-	t.Helper()
-	cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d dbname=%s user=%s sslmode=verify-full sslrootcert=%s",
-		pg.host, pg.port, pg.dbname, pg.user, pg.ca))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Password = password
-	conn, err := pgx.ConnectConfig(context.Background(), cfg)
-	if err != nil {
-		t.Fatalf("admin connection: %v", err)
-	}
-	t.Cleanup(func() {
-		// Like libpq's PQfinish, Close sends Terminate, upon which the server ends the session; a TLS
-		// close_notify that then fails to reach it is no failure of the test.
-		_ = conn.Close(context.Background())
-	})
-	return conn
-}
-
 // app is the service's database side and HTTP handler over a fake Secrets Manager.
 type app struct {
 	secrets *secretstest.Fake
+	db      *database.DB
 	handler http.Handler
-	logs    *bytes.Buffer
+	logs    *syncBuffer
+}
+
+// appOptions are the knobs of newApp beyond the database it points at.
+type appOptions struct {
+	refresh time.Duration   // database.Options.MinRefreshInterval
+	logging logging.Options // the logger's repeat window and clock
 }
 
 // newApp serves a connection secret naming host:port and a password secret holding password.
-func newApp(t *testing.T, pg postgres, host string, port int, password, caBundle string) *app {
+func newApp(t *testing.T, pg pgtest.Server, host string, port int, password, caBundle string, opts ...appOptions) *app {
 	t.Helper()
-	conn, err := json.Marshal(secrets.ConnectionSecret{Host: host, Port: port, DBName: pg.dbname, Username: pg.user, PasswordSecretARN: passwordARN})
+	var o appOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	conn, err := json.Marshal(secrets.ConnectionSecret{Host: host, Port: port, DBName: pg.DBName, Username: pg.User, PasswordSecretARN: passwordARN})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := secretstest.NewFake(map[string]string{connectionARN: string(conn), passwordARN: passwordJSON(pg.user, password)})
-	logger, logs := jsonLogger()
+	fake := secretstest.NewFake(map[string]string{connectionARN: string(conn), passwordARN: passwordJSON(pg.User, password)})
+	logger, logs := jsonLogger(o.logging)
 	db, err := database.New(database.Options{
-		Credentials: func(ctx context.Context) (secrets.Credentials, error) { return secrets.Load(ctx, fake, connectionARN) },
-		CABundle:    caBundle,
-		Logger:      logger,
+		Credentials:        func(ctx context.Context) (secrets.Credentials, error) { return secrets.Load(ctx, fake, connectionARN) },
+		CABundle:           caBundle,
+		MinRefreshInterval: o.refresh,
+		Logger:             logger,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(db.Close)
+	t.Cleanup(func() { closeDB(t, db) })
 	info := server.Info{Service: "8byte-app", Version: "test", Environment: "dev"}
-	return &app{secrets: fake, handler: server.NewHandler(info, db, logger), logs: logs}
+	return &app{secrets: fake, db: db, handler: server.NewHandler(info, db, logger), logs: logs}
 }
 
 func passwordJSON(user, password string) string {
@@ -121,8 +80,14 @@ func passwordJSON(user, password string) string {
 // ready calls GET /ready and returns the status code and the reason.
 func (a *app) ready(t *testing.T) (int, string) {
 	t.Helper()
+	return a.readyCtx(t, context.Background())
+}
+
+// readyCtx calls GET /ready with a client that gives up when ctx ends.
+func (a *app) readyCtx(t *testing.T, ctx context.Context) (int, string) {
+	t.Helper()
 	rec := httptest.NewRecorder()
-	a.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ready", nil))
+	a.handler.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, "/ready", nil))
 	var body map[string]string
 	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 		t.Fatalf("GET /ready body %q: %v", rec.Body.String(), err)
@@ -153,43 +118,44 @@ func randomPassword(t *testing.T) string {
 // refuses it (auth_failed at ERROR, /ready 503 without secrets), the secret is corrected, and the
 // next check re-reads it and recovers.
 func TestIntegrationWrongPasswordThenRefresh(t *testing.T) {
-	pg := postgresFromEnv(t)
+	pg := pgtest.FromEnv(t, os.Getenv)
 	wrong := randomPassword(t)
-	a := newApp(t, pg, pg.host, pg.port, wrong, pg.ca)
+	a := newApp(t, pg, pg.Host, pg.Port, wrong, pg.CA)
 
 	if code, reason := a.ready(t); code != http.StatusServiceUnavailable || reason != database.ReasonAuth {
 		t.Fatalf("with a wrong password: GET /ready = %d %q, want 503 %q", code, reason, database.ReasonAuth)
 	}
-	if !strings.Contains(a.logs.String(), `"level":"ERROR","msg":"database rejected the credentials","event":"auth_failed"`) {
+	if !strings.Contains(a.logs.String(), `"level":"ERROR","msg":"database rejected the credentials","event":"auth_failed","attempt":1,`) {
 		t.Errorf("no ERROR auth_failed log line: %s", a.logs.String())
 	}
 	if got := a.secrets.Reads(); got != 4 {
 		t.Errorf("secrets read %d times, want 4 (load, and reload after the rejection)", got)
 	}
 
-	a.secrets.Set(passwordARN, passwordJSON(pg.user, pg.password))
+	a.secrets.Set(passwordARN, passwordJSON(pg.User, pg.Password))
 	if code, reason := a.ready(t); code != http.StatusOK {
 		t.Fatalf("after the secret was corrected: GET /ready = %d %q, want 200", code, reason)
 	}
-	a.assertNoSecret(t, wrong, pg.password)
+	a.assertNoSecret(t, wrong, pg.Password)
 }
 
 // TestIntegrationPasswordRotation rotates the password under a live pool, as RDS does: the next
-// new connection is refused, the app re-reads the secret and carries on.
+// new connection is refused, the app re-reads the secret and carries on, at once although it made
+// the pool a second ago and failed reads are throttled (here for an hour).
 func TestIntegrationPasswordRotation(t *testing.T) {
-	pg := postgresFromEnv(t)
-	a := newApp(t, pg, pg.host, pg.port, pg.password, pg.ca)
+	pg := pgtest.FromEnv(t, os.Getenv)
+	a := newApp(t, pg, pg.Host, pg.Port, pg.Password, pg.CA, appOptions{refresh: time.Hour})
 	if code, reason := a.ready(t); code != http.StatusOK {
 		t.Fatalf("GET /ready = %d %q, want 200", code, reason)
 	}
 
 	rotated := randomPassword(t) // hex: safe to quote as an SQL literal
-	admin := pg.connect(t, pg.password)
-	exec(t, admin, "ALTER ROLE CURRENT_USER PASSWORD '"+rotated+"'")
-	t.Cleanup(func() { exec(t, pg.connect(t, rotated), "ALTER ROLE CURRENT_USER PASSWORD '"+pg.password+"'") })
+	admin := pg.Connect(t, pg.Password)
+	pgtest.Exec(t, admin, "ALTER ROLE CURRENT_USER PASSWORD '"+rotated+"'")
+	t.Cleanup(func() { pgtest.Exec(t, pg.Connect(t, rotated), "ALTER ROLE CURRENT_USER PASSWORD '"+pg.Password+"'") })
 	// Drop the app's open connections, as an idle timeout or a failover would.
-	exec(t, admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '8byte-app'")
-	a.secrets.Set(passwordARN, passwordJSON(pg.user, rotated))
+	pgtest.Exec(t, admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '8byte-app'")
+	a.secrets.Set(passwordARN, passwordJSON(pg.User, rotated))
 	time.Sleep(1100 * time.Millisecond) // the pool pings connections idle for over a second before use
 
 	if code, reason := a.ready(t); code != http.StatusOK {
@@ -198,21 +164,14 @@ func TestIntegrationPasswordRotation(t *testing.T) {
 	if !strings.Contains(a.logs.String(), `"event":"auth_failed"`) {
 		t.Errorf("the refused old password was not logged as auth_failed: %s", a.logs.String())
 	}
-	a.assertNoSecret(t, pg.password, rotated)
-}
-
-func exec(t *testing.T, conn *pgx.Conn, sql string) {
-	t.Helper()
-	if _, err := conn.Exec(context.Background(), sql); err != nil {
-		t.Fatalf("%s: %v", strings.SplitN(sql, "'", 2)[0], err)
-	}
+	a.assertNoSecret(t, pg.Password, rotated)
 }
 
 // TestIntegrationDatabaseDownAndBack cuts the network path to the database and restores it.
 func TestIntegrationDatabaseDownAndBack(t *testing.T) {
-	pg := postgresFromEnv(t)
-	p := newProxy(t, net.JoinHostPort(pg.host, strconv.Itoa(pg.port)))
-	a := newApp(t, pg, pg.host, p.port, pg.password, pg.ca)
+	pg := pgtest.FromEnv(t, os.Getenv)
+	p := pgtest.NewProxy(t, pg.Addr())
+	a := newApp(t, pg, pg.Host, p.Port, pg.Password, pg.CA)
 
 	for _, step := range []struct {
 		name       string
@@ -226,28 +185,28 @@ func TestIntegrationDatabaseDownAndBack(t *testing.T) {
 		{"back", true, http.StatusOK, ""},
 	} {
 		if step.connected {
-			p.up(t)
+			p.Up(t)
 		} else {
-			p.down()
+			p.Down()
 		}
 		if code, reason := a.ready(t); code != step.wantCode || reason != step.wantReason {
 			t.Errorf("%s: GET /ready = %d %q, want %d %q", step.name, code, reason, step.wantCode, step.wantReason)
 		}
 	}
-	a.assertNoSecret(t, pg.password)
+	a.assertNoSecret(t, pg.Password)
 }
 
 // TestIntegrationTLSIsVerified: the server refuses plaintext, and the app refuses a server whose
 // certificate names another host or comes from another CA.
 func TestIntegrationTLSIsVerified(t *testing.T) {
-	pg := postgresFromEnv(t)
+	pg := pgtest.FromEnv(t, os.Getenv)
 
 	t.Run("plaintext refused by the server", func(t *testing.T) {
-		cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d dbname=%s user=%s sslmode=disable", pg.host, pg.port, pg.dbname, pg.user))
+		cfg, err := pgx.ParseConfig(fmt.Sprintf("host=%s port=%d dbname=%s user=%s sslmode=disable", pg.Host, pg.Port, pg.DBName, pg.User))
 		if err != nil {
 			t.Fatal(err)
 		}
-		cfg.Password = pg.password
+		cfg.Password = pg.Password
 		conn, err := pgx.ConnectConfig(context.Background(), cfg)
 		if err == nil {
 			_ = conn.Close(context.Background()) // the test fails below either way
@@ -261,11 +220,11 @@ func TestIntegrationTLSIsVerified(t *testing.T) {
 	for _, tt := range []struct {
 		name, host, ca, want string
 	}{
-		{"host name not in the certificate", "127.0.0.1", pg.ca, "x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs"},
-		{"certificate from another CA", pg.host, testpki.WriteCA(t), "certificate signed by unknown authority"},
+		{"host name not in the certificate", "127.0.0.1", pg.CA, "x509: cannot validate certificate for 127.0.0.1 because it doesn't contain any IP SANs"},
+		{"certificate from another CA", pg.Host, testpki.WriteCA(t), "certificate signed by unknown authority"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			a := newApp(t, pg, tt.host, pg.port, pg.password, tt.ca)
+			a := newApp(t, pg, tt.host, pg.Port, pg.Password, tt.ca)
 			if code, reason := a.ready(t); code != http.StatusServiceUnavailable || reason != database.ReasonUnreachable {
 				t.Errorf("GET /ready = %d %q, want 503 %q", code, reason, database.ReasonUnreachable)
 			}
@@ -276,73 +235,150 @@ func TestIntegrationTLSIsVerified(t *testing.T) {
 	}
 }
 
-// proxy forwards TCP from a loopback port to the database, and can cut every connection.
-type proxy struct {
-	target string
-	port   int
-
-	mu    sync.Mutex
-	ln    net.Listener
-	conns []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	p := &proxy{target: target, port: closedPort(t)}
-	t.Cleanup(p.down)
-	return p
-}
-
-// up listens again on the same port.
-func (p *proxy) up(t *testing.T) {
-	t.Helper()
-	ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p.port)))
-	if err != nil {
-		t.Fatalf("proxy listen: %v", err)
+// TestIntegrationOutageIsLoggedOnceThenSummarised hammers /ready during a database outage: the
+// failure is logged once, then once per repeat window with the count of the lines left out, and
+// the recovery once.
+func TestIntegrationOutageIsLoggedOnceThenSummarised(t *testing.T) {
+	pg := pgtest.FromEnv(t, os.Getenv)
+	p := pgtest.NewProxy(t, pg.Addr())
+	p.Up(t)
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	a := newApp(t, pg, pg.Host, p.Port, pg.Password, pg.CA, appOptions{logging: logging.Options{Now: clock.Now}})
+	if code, reason := a.ready(t); code != http.StatusOK {
+		t.Fatalf("GET /ready = %d %q, want 200", code, reason)
 	}
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go p.accept(ln)
-}
 
-// down closes the listener and every forwarded connection. Close errors are ignored: pipe may have
-// closed a connection already, and a listener that stayed open shows as a wrong GET /ready.
-func (p *proxy) down() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		_ = p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		_ = c.Close()
-	}
-	p.conns = nil
-}
-
-func (p *proxy) accept(ln net.Listener) {
-	for {
-		client, err := ln.Accept()
-		if err != nil {
-			return // closed by down
+	p.Down()
+	const probes = 200
+	for range probes {
+		if code, _ := a.ready(t); code != http.StatusServiceUnavailable {
+			t.Fatalf("GET /ready during the outage = %d, want 503", code)
 		}
-		server, err := net.Dial("tcp", p.target)
-		if err != nil {
-			_ = client.Close() // the client sees the database as unreachable either way
-			continue
+	}
+	failed, requests := a.logs.lines(t, "database check failed"), a.logs.lines(t, "request")
+	if len(failed) != 1 || failed[0]["level"] != "ERROR" || failed[0]["suppressed"] != nil {
+		t.Errorf("%d probes during the outage wrote %d \"database check failed\" lines, want 1 ERROR: %v", probes, len(failed), failed)
+	}
+	if warned := countLevel(requests, "WARN"); warned != 1 {
+		t.Errorf("%d probes answered 503 wrote %d WARN request lines, want 1", probes, warned)
+	}
+
+	clock.advance(logging.Window)
+	a.ready(t)
+	failed = a.logs.lines(t, "database check failed")
+	if len(failed) != 2 || failed[1]["suppressed"] != float64(probes-1) {
+		t.Errorf("after the repeat window: %v, want a second line with suppressed=%d", failed, probes-1)
+	}
+
+	p.Up(t)
+	for range 3 {
+		if code, reason := a.ready(t); code != http.StatusOK {
+			t.Fatalf("after the outage: GET /ready = %d %q, want 200", code, reason)
 		}
-		p.mu.Lock()
-		p.conns = append(p.conns, client, server)
-		p.mu.Unlock()
-		go pipe(client, server)
-		go pipe(server, client)
+	}
+	recovered := a.logs.lines(t, "database check recovered")
+	if len(recovered) != 1 || recovered[0]["level"] != "INFO" || recovered[0]["failed_checks"] != float64(probes+1) {
+		t.Errorf("recovery lines %v, want one INFO with failed_checks=%d", recovered, probes+1)
 	}
 }
 
-func pipe(dst, src net.Conn) {
-	_, _ = io.Copy(dst, src) // ends when either side closes
-	// Close both sides, whichever ended first; the other pipe's Close of the same pair then fails
-	// with net.ErrClosed, which is expected.
-	_ = dst.Close()
-	_ = src.Close()
+func countLevel(entries []map[string]any, level string) int {
+	n := 0
+	for _, e := range entries {
+		if e["level"] == level {
+			n++
+		}
+	}
+	return n
+}
+
+// fakeClock is the logger's clock in tests.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// TestIntegrationReadyKeepsItsBudgetWhileSecretsManagerIsSlow: Secrets Manager stops answering
+// while a longer check (the metrics loop's) waits for it; GET /ready still answers within its
+// 3 s budget, and is ready as soon as Secrets Manager answers again.
+func TestIntegrationReadyKeepsItsBudgetWhileSecretsManagerIsSlow(t *testing.T) {
+	pg := pgtest.FromEnv(t, os.Getenv)
+	a := newApp(t, pg, pg.Host, pg.Port, pg.Password, pg.CA, appOptions{refresh: 10 * time.Second})
+	a.secrets.Hold()
+	defer a.secrets.Release()
+	long, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	go func() { _ = a.db.Check(long) }()
+	time.Sleep(20 * time.Millisecond)
+
+	start := time.Now()
+	code, reason := a.ready(t)
+	if took := time.Since(start); took > server.ReadinessTimeout+500*time.Millisecond {
+		t.Errorf("GET /ready took %v with Secrets Manager slow, its budget is %v", took, server.ReadinessTimeout)
+	}
+	if code != http.StatusServiceUnavailable || reason != database.ReasonCredentials {
+		t.Errorf("GET /ready = %d %q, want 503 %q", code, reason, database.ReasonCredentials)
+	}
+	a.secrets.Release()
+	if code, reason := a.ready(t); code != http.StatusOK {
+		t.Errorf("once Secrets Manager answers: GET /ready = %d %q, want 200", code, reason)
+	}
+}
+
+// TestIntegrationRotationUnderLoad rotates the password and drops the sessions while 16 clients
+// keep calling /ready: every call succeeds (the old pool serves the checks that hold it, the
+// failed ones retry on the new pool).
+func TestIntegrationRotationUnderLoad(t *testing.T) {
+	pg := pgtest.FromEnv(t, os.Getenv)
+	a := newApp(t, pg, pg.Host, pg.Port, pg.Password, pg.CA, appOptions{refresh: 10 * time.Second})
+	if code, reason := a.ready(t); code != http.StatusOK {
+		t.Fatalf("GET /ready = %d %q, want 200", code, reason)
+	}
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	answers := map[string]int{}
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				code, reason := a.ready(t)
+				mu.Lock()
+				answers[fmt.Sprint(code, " ", reason)]++
+				mu.Unlock()
+			}
+		}()
+	}
+	time.Sleep(300 * time.Millisecond)
+	rotated := randomPassword(t)
+	admin := pg.Connect(t, pg.Password)
+	pgtest.Exec(t, admin, "ALTER ROLE CURRENT_USER PASSWORD '"+rotated+"'")
+	t.Cleanup(func() { pgtest.Exec(t, pg.Connect(t, rotated), "ALTER ROLE CURRENT_USER PASSWORD '"+pg.Password+"'") })
+	a.secrets.Set(passwordARN, passwordJSON(pg.User, rotated))
+	pgtest.Exec(t, admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '8byte-app'")
+	time.Sleep(time.Second)
+	close(stop)
+	wg.Wait()
+	if len(answers) != 1 || answers["200 "] == 0 {
+		t.Errorf("answers during the rotation: %v, want only 200", answers)
+	}
+	a.assertNoSecret(t, pg.Password, rotated)
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -19,12 +20,10 @@ const (
 	readTimeout       = 10 * time.Second
 	writeTimeout      = 10 * time.Second
 	idleTimeout       = 75 * time.Second
-	readinessTimeout  = 3 * time.Second
 )
 
-// ShutdownTimeout bounds the drain after SIGTERM: below the target group's 30 s deregistration
-// delay, leaving time for the process to exit.
-const ShutdownTimeout = 20 * time.Second
+// ReadinessTimeout is the budget of one GET /ready, Secrets Manager and database included.
+const ReadinessTimeout = 3 * time.Second
 
 // Checker reports whether a dependency is usable.
 type Checker interface {
@@ -54,7 +53,7 @@ func NewHandler(info Info, database Checker, logger *slog.Logger) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /ready", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), readinessTimeout)
+		ctx, cancel := context.WithTimeout(r.Context(), ReadinessTimeout)
 		defer cancel()
 		if err := database.Check(ctx); err != nil {
 			reason := notReady
@@ -85,9 +84,9 @@ func New(handler http.Handler, logger *slog.Logger) *http.Server {
 	}
 }
 
-// Serve serves on ln until ctx is done, then stops accepting connections and waits up to
-// ShutdownTimeout for the requests in flight.
-func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
+// Serve serves on ln until ctx is done, then stops accepting connections and waits up to drain
+// for the requests in flight; it returns an error if some were still running then.
+func Serve(ctx context.Context, srv *http.Server, ln net.Listener, drain time.Duration) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {
@@ -95,10 +94,10 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), drain)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return err
+		return fmt.Errorf("drain the requests in flight: %w", err)
 	}
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
@@ -106,8 +105,10 @@ func Serve(ctx context.Context, srv *http.Server, ln net.Listener) error {
 	return nil
 }
 
+// writeJSON answers with body as JSON. nosniff: browsers must not guess another type from it.
 func writeJSON(w http.ResponseWriter, status int, body any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body) // the client may be gone; nothing left to tell it

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/8byte/infra/app/internal/logging"
 )
 
 const secretInError = "password=hunter2"
@@ -163,9 +165,6 @@ func TestServerTimeouts(t *testing.T) {
 	if srv.IdleTimeout <= 60*time.Second {
 		t.Errorf("IdleTimeout %v must exceed the ALB idle timeout of 60s", srv.IdleTimeout)
 	}
-	if ShutdownTimeout >= 25*time.Second {
-		t.Errorf("ShutdownTimeout %v does not fit the 30s deregistration delay", ShutdownTimeout)
-	}
 }
 
 // TestServeDrainsOnShutdown cancels the context (SIGTERM) while a request is in flight: the
@@ -183,7 +182,7 @@ func TestServeDrainsOnShutdown(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, New(handler, slog.New(slog.DiscardHandler)), ln) }()
+	go func() { served <- Serve(ctx, New(handler, slog.New(slog.DiscardHandler)), ln, 5*time.Second) }()
 
 	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+ln.Addr().String()+"/", nil)
 	if err != nil {
@@ -215,6 +214,88 @@ func TestServeDrainsOnShutdown(t *testing.T) {
 	case err := <-served:
 		if err != nil {
 			t.Errorf("Serve = %v, want nil", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Serve did not return after the drain")
+	}
+}
+
+// TestJSONAnswersAreNotSniffed: every JSON answer tells browsers not to guess another type.
+func TestJSONAnswersAreNotSniffed(t *testing.T) {
+	for _, tt := range []struct {
+		path string
+		db   error
+	}{
+		{"/health", nil}, {"/", nil}, {"/ready", nil}, {"/ready", reasonError{"database unreachable"}},
+	} {
+		h, _ := newTestHandler(&fakeDatabase{err: tt.db})
+		code, _, header := get(t, h, http.MethodGet, tt.path)
+		if got := header.Get("X-Content-Type-Options"); got != "nosniff" {
+			t.Errorf("GET %s (%d): X-Content-Type-Options = %q, want nosniff", tt.path, code, got)
+		}
+	}
+}
+
+// TestLongPathMakesAShortLogLine: a 500 KB path is logged cut to logging.MaxFieldBytes, marked.
+func TestLongPathMakesAShortLogLine(t *testing.T) {
+	var logs bytes.Buffer
+	h := NewHandler(info, &fakeDatabase{}, logging.New(&logs, logging.Options{}))
+	path := "/" + strings.Repeat("a", 500<<10)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	if rec.Code != http.StatusNotFound {
+		t.Fatalf("GET <500 KB path> = %d, want 404", rec.Code)
+	}
+	line := strings.TrimSuffix(logs.String(), "\n")
+	if strings.Count(line, "\n") != 0 || len(line) > 2048 {
+		t.Fatalf("one request wrote %d bytes of logs, want one line of at most 2 KiB", len(line))
+	}
+	var entry map[string]any
+	if err := json.Unmarshal([]byte(line), &entry); err != nil {
+		t.Fatalf("log line is not JSON: %v", err)
+	}
+	want := path[:1024] + "…[truncated, bytes=512001]"
+	if entry["path"] != want {
+		t.Errorf("path field %.80q…, want the first 1024 bytes and the marker …[truncated, bytes=512001]", entry["path"])
+	}
+}
+
+// TestServeDrainIsBounded: a request that never ends does not hold the shutdown past the drain.
+func TestServeDrainIsBounded(t *testing.T) {
+	started := make(chan struct{})
+	handler := http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+		close(started)
+		<-r.Context().Done() // hangs until the client goes
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	const drain = 200 * time.Millisecond
+	go func() { served <- Serve(ctx, New(handler, slog.New(slog.DiscardHandler)), ln, drain) }()
+	client, cancelClient := context.WithCancel(t.Context())
+	defer cancelClient()
+	req, err := http.NewRequestWithContext(client, http.MethodGet, "http://"+ln.Addr().String()+"/", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_ = resp.Body.Close() // not expected: the handler never answers
+		}
+	}()
+	<-started
+	start := time.Now()
+	cancel()
+	select {
+	case err := <-served:
+		if took := time.Since(start); took > drain+300*time.Millisecond {
+			t.Errorf("Serve returned %v after SIGTERM, the drain is %v", took, drain)
+		}
+		if err == nil || !strings.Contains(err.Error(), "drain the requests in flight: context deadline exceeded") {
+			t.Errorf("Serve = %v, want the drain's deadline", err)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("Serve did not return after the drain")

@@ -12,6 +12,7 @@ type Fake struct {
 	mu      sync.Mutex
 	secrets map[string]string
 	reads   int
+	held    chan struct{} // non-nil while reads wait (Hold)
 }
 
 // NewFake returns a Fake serving secrets (ARN -> SecretString).
@@ -30,6 +31,26 @@ func (f *Fake) Set(arn, value string) {
 	f.secrets[arn] = value
 }
 
+// Hold makes every read wait until Release, or until its context ends as the AWS SDK's calls
+// do: a slow Secrets Manager.
+func (f *Fake) Hold() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.held == nil {
+		f.held = make(chan struct{})
+	}
+}
+
+// Release lets the held reads and the next ones through.
+func (f *Fake) Release() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.held != nil {
+		close(f.held)
+		f.held = nil
+	}
+}
+
 // Reads is how many SecretString calls the fake has answered.
 func (f *Fake) Reads() int {
 	f.mu.Lock()
@@ -38,7 +59,17 @@ func (f *Fake) Reads() int {
 }
 
 // SecretString implements secrets.Reader; an unknown ARN is an error, as in Secrets Manager.
-func (f *Fake) SecretString(_ context.Context, arn string) (string, error) {
+func (f *Fake) SecretString(ctx context.Context, arn string) (string, error) {
+	f.mu.Lock()
+	held := f.held
+	f.mu.Unlock()
+	if held != nil {
+		select {
+		case <-held:
+		case <-ctx.Done():
+			return "", fmt.Errorf("get secret value %s: %w", arn, ctx.Err())
+		}
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.reads++

@@ -23,7 +23,7 @@ func Run(stack string, config map[string]string, program pulumi.RunFunc) (*Mocks
 }
 
 // Run evaluates program under m (an `up`) with config and returns the program's error; m records what
-// it registers.
+// it registers. Use it for a mock cloud told to fail (FailRegistration, FailInvoke).
 func (m *Mocks) Run(config map[string]string, program pulumi.RunFunc) error {
 	return pulumi.RunErr(program, pulumi.WithMocks(Project, m.Stack, m), WithConfig(config))
 }

@@ -264,7 +264,7 @@ func TestCIRolesUseTheirBootstrapResources(t *testing.T) {
 	shared := iameval.Context{"aws:ResourceTag/Environment": {iam.SharedEnvironment}}
 	for _, stack := range []string{"dev", "prod"} {
 		other := map[string]string{"dev": "prod", "prod": "dev"}[stack]
-		repository := "arn:aws:ecr:us-east-1:123456789012:repository/8byte-" + stack + "-app"
+		repository := "arn:aws:ecr:us-east-1:123456789012:repository/8byte-app" // the account's (bootstrap)
 		for roleName, calls := range map[string][][2]string{
 			"8byte-" + stack + "-github-preview": {{"kms:Decrypt", proofKey(stack)}, {"ecr:DescribeImages", repository}},
 			"8byte-" + stack + "-github-deploy": {{"kms:Decrypt", proofKey(stack)}, {"kms:Encrypt", proofKey(stack)}, {"kms:GenerateDataKey", proofKey(stack)},

@@ -86,7 +86,7 @@ var designDefaults = []struct{ key, dev, prod string }{
 	{"observability.alarmEmails", "`[]`", "none (required)"},
 	{"observability.cloudTrailEnabled", "`false`", "`true`"},
 	{"observability.appErrorThreshold", "`10`", "`5`"},
-	{"observability.authFailureThreshold", "`50`", "`20`"},
+	{"observability.authFailureThreshold", "`3`", "`3`"},
 	{"observability.elb5xxThreshold", "`20`", "`10`"},
 	{"observability.target5xxThreshold", "`20`", "`10`"},
 	{"observability.latencyP95Ms", "`2000`", "`1000`"},

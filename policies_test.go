@@ -52,7 +52,7 @@ func securityDocuments(t *testing.T, env settings.Environment) map[string]string
 			add("topic-policy", r, "policy")
 		}
 	}
-	role := instanceRole(t, mocks)
+	role := launchTemplateRole(t, mocks)
 	for _, p := range mocks.OfType("aws:iam/rolePolicy:RolePolicy") {
 		if p.Get("role") == role.Out["name"] || p.Get("role") == role.Out["id"] {
 			add("instance-role", p, "policy")
@@ -71,8 +71,8 @@ func securityDocuments(t *testing.T, env settings.Environment) map[string]string
 	return docs
 }
 
-// instanceRole returns the role of the launch template's instance profile.
-func instanceRole(t *testing.T, mocks *tests.Mocks) *tests.Resource {
+// launchTemplateRole returns the role of the launch template's instance profile.
+func launchTemplateRole(t *testing.T, mocks *tests.Mocks) *tests.Resource {
 	t.Helper()
 	lts := mocks.OfType("aws:ec2/launchTemplate:LaunchTemplate")
 	require.Len(t, lts, 1)

@@ -75,9 +75,8 @@ func TestPlanDiffOfKnownChanges(t *testing.T) {
 	base := planReport(t, settings.Dev)
 	prices, err := report.Prices()
 	require.NoError(t, err)
-	diffWith := func(t *testing.T, key, value string) *report.Diff {
-		cfg := stackConfig(t, "dev")
-		cfg[key] = value
+	diffWith := func(t *testing.T, key, field string, value any) *report.Diff {
+		cfg := setField(t, stackConfig(t, "dev"), key, field, value)
 		mocks, _, err := runStack(t, "dev", cfg)
 		require.NoError(t, err)
 		return report.Compare(base, report.Build("dev", settings.Dev, mocks.All(), prices))
@@ -93,7 +92,7 @@ func TestPlanDiffOfKnownChanges(t *testing.T) {
 	}
 
 	t.Run("image tag bump changes the launch template and replaces nothing", func(t *testing.T) {
-		d := diffWith(t, "8byte:compute", `{"imageTag": "0123abc"}`)
+		d := diffWith(t, "8byte:compute", "imageTag", "0123abc")
 		lt := changed(d, "aws:ec2/launchTemplate:LaunchTemplate")
 		require.Len(t, lt, 1)
 		assert.Equal(t, "8byte-dev-app", lt[0].Resource.Name)
@@ -106,7 +105,7 @@ func TestPlanDiffOfKnownChanges(t *testing.T) {
 	})
 
 	t.Run("instance class change updates the database in place", func(t *testing.T) {
-		d := diffWith(t, "8byte:database", `{"instanceClass": "db.t4g.small"}`)
+		d := diffWith(t, "8byte:database", "instanceClass", "db.t4g.small")
 		db := changed(d, "aws:rds/instance:Instance")
 		require.Len(t, db, 1)
 		assert.Equal(t, []string{"instanceClass"}, db[0].Inputs)
@@ -118,7 +117,7 @@ func TestPlanDiffOfKnownChanges(t *testing.T) {
 	})
 
 	t.Run("a change that replaces the database is flagged", func(t *testing.T) {
-		d := diffWith(t, "8byte:database", `{"dbName": "orders"}`)
+		d := diffWith(t, "8byte:database", "dbName", "orders")
 		db := changed(d, "aws:rds/instance:Instance")
 		require.Len(t, db, 1)
 		assert.Equal(t, []string{"dbName"}, db[0].Replaces)

@@ -123,8 +123,8 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stdout, stder
 	return 0
 }
 
-// newLogger returns the service's logger: JSON lines on w, bounded in size and in repeats
-// (package logging).
+// newLogger returns the service's logger: JSON lines on w (the format of ../contract/log-events.json),
+// bounded in size and in repeats (package logging).
 func newLogger(w io.Writer) *slog.Logger {
 	return logging.New(w, logging.Options{}).With("service", serviceName)
 }

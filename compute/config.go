@@ -36,7 +36,7 @@ type Config struct {
 	// WafEnabled puts a WAFv2 web ACL (managed rule groups, per-IP rate limit, logging) in front of the ALB.
 	WafEnabled bool `json:"wafEnabled"`
 	// WafRateLimit is the number of requests one client IP may make in any 5-minute window before WAF
-	// blocks it.
+	// blocks it: 100 to 2,000,000,000, the range the provider accepts.
 	WafRateLimit int `json:"wafRateLimit"`
 	// HealthCheckPath is the app's health endpoint, probed by the ALB.
 	HealthCheckPath string `json:"healthCheckPath"`
@@ -119,7 +119,9 @@ func (c Config) Architecture() string {
 
 // Limits AWS puts on the values of this config.
 const (
-	wafMinRateLimit      = 10
+	// The provider's range for a rate-based rule's limit: pulumi-aws v6 bridges the Terraform provider,
+	// whose wafv2 schema validates IntBetween(100, 2000000000) (AWS itself now accepts 10).
+	wafMinRateLimit      = 100
 	wafMaxRateLimit      = 2_000_000_000
 	maxDeregistration    = 3600
 	minWarmupSeconds     = 60

@@ -90,7 +90,11 @@ func TestConfigValidation(t *testing.T) {
 		{"prod without waf", settings.Prod, func(c *Config) { c.WafEnabled = false },
 			"config 8byte:compute.wafEnabled: invalid value false: prod keeps the WAF web ACL in front of the load balancer"},
 		{"rate limit too low", settings.Dev, func(c *Config) { c.WafRateLimit = 5 },
-			"config 8byte:compute.wafRateLimit: invalid value 5: must be between 10 and 2000000000"},
+			"config 8byte:compute.wafRateLimit: invalid value 5: must be between 100 and 2000000000"},
+		{"rate limit AWS accepts but the provider refuses", settings.Dev, func(c *Config) { c.WafRateLimit = 99 },
+			"config 8byte:compute.wafRateLimit: invalid value 99: must be between 100 and 2000000000"},
+		{"rate limit too high", settings.Prod, func(c *Config) { c.WafRateLimit = 2_000_000_001 },
+			"config 8byte:compute.wafRateLimit: invalid value 2000000001: must be between 100 and 2000000000"},
 		{"relative health path", settings.Dev, func(c *Config) { c.HealthCheckPath = "health" },
 			`config 8byte:compute.healthCheckPath: invalid value "health": must be an absolute URL path such as /health, without spaces or a query, at most 1024 characters`},
 		{"health path with query", settings.Dev, func(c *Config) { c.HealthCheckPath = "/health?deep=1" },
@@ -125,6 +129,8 @@ func TestAcceptedVariants(t *testing.T) {
 	}{
 		{"prod with the documented HTTP opt-out", settings.Prod, func(c *Config) { c.CertificateArn, c.AllowHTTPWithoutCertificate = "", true }},
 		{"dev without waf, rate limit ignored", settings.Dev, func(c *Config) { c.WafEnabled, c.WafRateLimit = false, 0 }},
+		{"lowest rate limit the provider accepts", settings.Prod, func(c *Config) { c.WafRateLimit = 100 }},
+		{"highest rate limit the provider accepts", settings.Prod, func(c *Config) { c.WafRateLimit = 2_000_000_000 }},
 		{"graviton", settings.Prod, func(c *Config) { c.InstanceType = "m7g.2xlarge" }},
 		{"gov cloud certificate", settings.Prod, func(c *Config) {
 			c.CertificateArn = "arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/0b3f7a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b"

@@ -141,8 +141,8 @@ type AgentSection struct {
 type AgentMetrics struct {
 	Namespace        string            `json:"namespace"`
 	AppendDimensions map[string]string `json:"append_dimensions"`
-	// AggregationDimensions also publishes each metric rolled up over these dimension sets: the
-	// dashboard graphs the fleet by AutoScalingGroupName.
+	// AggregationDimensions also publishes each metric rolled up over these dimension sets; the empty
+	// set rolls up every dimension: the fleet's metric, which the dashboard graphs.
 	AggregationDimensions [][]string     `json:"aggregation_dimensions"`
 	MetricsCollected      AgentCollected `json:"metrics_collected"`
 }
@@ -192,13 +192,20 @@ type AgentLogFile struct {
 // own messages and failures) and cloud-init's logs (the user data's output).
 var SystemLogFiles = []string{"/var/log/messages", "/var/log/cloud-init.log", "/var/log/cloud-init-output.log"}
 
-// Metric names the agent publishes (namespace: the stack's MetricsNamespace; dimensions InstanceId and
-// AutoScalingGroupName, the disk metric also path and fstype; plus a roll-up by AutoScalingGroupName alone).
-// The agent resolves the group name with ec2:DescribeTags, which the instance role allows.
+// Metric names the agent publishes into the stack's MetricsNamespace: per instance (dimension InstanceId,
+// the disk metric also path and fstype), and rolled up over the whole fleet (no dimension). The namespace
+// is the stack's own, so the fleet needs no AutoScalingGroupName dimension.
 const (
 	MetricMemoryUsed = "mem_used_percent"
 	MetricDiskUsed   = "disk_used_percent"
 )
+
+// InstanceIDDimension is the agent's placeholder for the instance id, which its ec2tagger reads from the
+// instance metadata (IMDSv2), with no AWS API call. The agent's other instance dimension that is not in
+// the metadata, ${aws:AutoScalingGroupName}, is deliberately not used: the ec2tagger resolves it with
+// ec2:DescribeTags (an action with no resource type, so only grantable on Resource "*", exposing every
+// tag of the account and region) and drops every metric until that call succeeds.
+const InstanceIDDimension = "${aws:InstanceId}"
 
 // NewAgentConfig returns the agent configuration: memory and root-disk use every minute into namespace,
 // per instance, and the system logs into systemLogGroup.
@@ -211,8 +218,8 @@ func NewAgentConfig(namespace, systemLogGroup string) AgentConfig {
 		Agent: AgentSection{MetricsCollectionInterval: 60, RunAsUser: "root"},
 		Metrics: AgentMetrics{
 			Namespace:             namespace,
-			AppendDimensions:      map[string]string{"InstanceId": "${aws:InstanceId}", "AutoScalingGroupName": "${aws:AutoScalingGroupName}"},
-			AggregationDimensions: [][]string{{"AutoScalingGroupName"}},
+			AppendDimensions:      map[string]string{"InstanceId": InstanceIDDimension},
+			AggregationDimensions: [][]string{{}},
 			MetricsCollected: AgentCollected{
 				Mem:  AgentMeasurement{Measurement: []string{"used_percent"}},
 				Disk: AgentDisk{Measurement: []string{"used_percent"}, Resources: []string{"/"}, DropDevice: true},

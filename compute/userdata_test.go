@@ -132,8 +132,8 @@ func TestUserDataConfiguresTheCloudWatchAgent(t *testing.T) {
 		"agent": {"metrics_collection_interval": 60, "run_as_user": "root"},
 		"metrics": {
 			"namespace": "8byte/prod",
-			"append_dimensions": {"InstanceId": "${aws:InstanceId}", "AutoScalingGroupName": "${aws:AutoScalingGroupName}"},
-			"aggregation_dimensions": [["AutoScalingGroupName"]],
+			"append_dimensions": {"InstanceId": "${aws:InstanceId}"},
+			"aggregation_dimensions": [[]],
 			"metrics_collected": {
 				"mem": {"measurement": ["used_percent"]},
 				"disk": {"measurement": ["used_percent"], "resources": ["/"], "drop_device": true}

@@ -47,7 +47,7 @@ var Exceptions = []Exception{
 	{Control: "RDS.8", Env: settings.Dev, Reason: "the dev database is deleted with the stack, without a final snapshot."},
 	{Control: "Design.Data.2", Env: settings.Dev, Reason: "dev backups are not replicated to a second region (database.backupReplication is prod-only)."},
 	{Control: "S3.1", Env: settings.Dev, Reason: "account-level S3 Block Public Access is an account-wide setting owned by one stack per account: prod (database.manageAccountPublicAccessBlock)."},
-	{Control: "Design.Mon.2", Env: settings.Dev, Reason: "dev alarms have no e-mail recipients by default; set observability.alarmEmails when someone watches dev."},
+	{Control: "Design.Mon.2", Env: settings.Dev, Reason: "dev alarms have no e-mail recipients by default, and every preview and update of such a stack warns that its alarms notify nobody; set observability.alarmEmails when someone watches dev."},
 	{Control: "CloudTrail.1", Env: settings.Dev, Reason: devTrailInProd},
 	{Control: "CloudTrail.2", Env: settings.Dev, Reason: devTrailInProd},
 	{Control: "CloudTrail.4", Env: settings.Dev, Reason: devTrailInProd},

@@ -71,7 +71,11 @@ func parameters(major, slowStatementMs int) []parameter {
 func (b *builder) database() error {
 	cfg := b.args.Config
 	env := b.args.Environment
+	// Explicit name: RDS names must start with a letter, and the auto-name would start with "8byte". It is
+	// the instance's identifier, so it never changes (a new name would replace the group, and an instance
+	// cannot move to another subnet group of the same VPC).
 	subnets, err := rds.NewSubnetGroup(b.ctx, b.child("db-subnets"), &rds.SubnetGroupArgs{
+		Name:        pulumi.String(b.identifier),
 		Description: pulumi.String("Database subnets of " + b.name),
 		SubnetIds:   b.args.DatabaseSubnetIds,
 		Tags:        settings.NameTag(b.child("db-subnets")),
@@ -80,26 +84,11 @@ func (b *builder) database() error {
 		return fmt.Errorf("db subnet group: %w", err)
 	}
 
-	family := ParameterGroupFamily(b.major)
-	// Explicit name: RDS names must start with a letter, and auto-names start with "8byte". The family is
-	// part of it, so a major upgrade creates the new group before the old one is deleted.
-	paramsName := b.identifier + "-" + family
-	var params rds.ParameterGroupParameterArray
-	for _, p := range parameters(b.major, cfg.SlowStatementMs) {
-		params = append(params, rds.ParameterGroupParameterArgs{
-			Name: pulumi.String(p.Name), Value: pulumi.String(p.Value), ApplyMethod: pulumi.String(p.ApplyMethod),
-		})
-	}
-	paramGroup, err := rds.NewParameterGroup(b.ctx, b.child("db-params"), &rds.ParameterGroupArgs{
-		Name:        pulumi.String(paramsName),
-		Family:      pulumi.String(family),
-		Description: pulumi.String("PostgreSQL settings of " + b.identifier + ": TLS only, connection and slow-statement logging"),
-		Parameters:  params,
-		Tags:        settings.NameTag(paramsName),
-	}, b.parent)
+	paramGroups, err := b.parameterGroups()
 	if err != nil {
-		return fmt.Errorf("db parameter group: %w", err)
+		return err
 	}
+	paramGroup := paramGroups[b.major]
 
 	var logGroups []pulumi.Resource
 	for _, logType := range LogExports {
@@ -121,8 +110,9 @@ func (b *builder) database() error {
 		Identifier:    pulumi.String(b.identifier),
 		Engine:        pulumi.String("postgres"),
 		EngineVersion: pulumi.String(cfg.EngineVersion),
-		// Minor versions arrive in the maintenance window; a major upgrade only happens when the config
-		// names a new major, and the parameter group family follows it.
+		// Minor versions arrive in the maintenance window. A major upgrade only happens when the config
+		// names a new major: the provider then sends the new version and the new major's parameter group
+		// in one ModifyDBInstance (with AllowMajorVersionUpgrade), applied in prod's maintenance window.
 		AutoMinorVersionUpgrade:  pulumi.Bool(true),
 		AllowMajorVersionUpgrade: pulumi.Bool(true),
 		InstanceClass:            pulumi.String(cfg.InstanceClass),
@@ -189,6 +179,47 @@ func (b *builder) database() error {
 	}
 	b.passwordSecretArn = b.db.MasterUserSecrets.Index(pulumi.Int(0)).SecretArn().Elem()
 	return nil
+}
+
+// parameterGroups creates one DB parameter group per supported major (SupportedMajors), whatever the
+// configured major is, and returns them by major. A major upgrade therefore only updates the instance
+// (engine version and parameter group in one modification) and creates or deletes no group: prod applies
+// the modification in its maintenance window (applyImmediately false), so the old group stays attached
+// until then, and RDS refuses to delete a group in use (InvalidDBParameterGroupState). A group leaves the
+// stack only when its major leaves SupportedMajors, by then unused by every stack.
+func (b *builder) parameterGroups() (map[int]*rds.ParameterGroup, error) {
+	groups := map[int]*rds.ParameterGroup{}
+	for _, major := range SupportedMajors {
+		family := ParameterGroupFamily(major)
+		// Explicit name: RDS names must start with a letter, and auto-names start with "8byte". The family
+		// is part of it, so that the groups of the majors differ.
+		name := b.identifier + "-" + family
+		var params rds.ParameterGroupParameterArray
+		for _, p := range parameters(major, b.args.Config.SlowStatementMs) {
+			params = append(params, rds.ParameterGroupParameterArgs{
+				Name: pulumi.String(p.Name), Value: pulumi.String(p.Value), ApplyMethod: pulumi.String(p.ApplyMethod),
+			})
+		}
+		opts := []pulumi.ResourceOption{b.parent}
+		if major == b.major {
+			// Stacks deployed before the groups were kept per major have the configured major's group
+			// under the old logical name: adopt it rather than replace it (deploy once with an unchanged
+			// engineVersion before a major upgrade).
+			opts = append(opts, pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(b.child("db-params"))}}))
+		}
+		group, err := rds.NewParameterGroup(b.ctx, b.child("db-params-"+family), &rds.ParameterGroupArgs{
+			Name:        pulumi.String(name),
+			Family:      pulumi.String(family),
+			Description: pulumi.String("PostgreSQL settings of " + b.identifier + ": TLS only, connection and slow-statement logging"),
+			Parameters:  params,
+			Tags:        settings.NameTag(name),
+		}, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("db parameter group %s: %w", family, err)
+		}
+		groups[major] = group
+	}
+	return groups, nil
 }
 
 // backupReplication copies the instance's automated backups to the replica region, encrypted with a key

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -91,42 +92,97 @@ func TestMaintenanceWindowIsSentInLowerCase(t *testing.T) {
 	assert.Equal(t, "sat:22:00-sun:02:00", instance(t, mocks).String("maintenanceWindow"))
 }
 
-func TestParameterGroupForcesTLSAndLogs(t *testing.T) {
+func TestParameterGroupsForceTLSAndLogs(t *testing.T) {
 	type param struct{ Name, Value, ApplyMethod string }
+	// One group per supported major, whatever the configured one; each with its major's settings.
+	want := map[string]string{"postgres16": "1", "postgres17": "1", "postgres18": "all"} // PostgreSQL 18: log_connections is a list of stages
 	cases := []struct {
-		env            settings.Environment
-		version        string
-		family         string
-		logConnections string
-		slowMs         string
+		env     settings.Environment
+		version string
+		slowMs  string
 	}{
-		{settings.Dev, "17", "postgres17", "1", "500"},
-		{settings.Prod, "16", "postgres16", "1", "1000"},
-		{settings.Prod, "18", "postgres18", "all", "1000"}, // PostgreSQL 18: log_connections is a list of stages
+		{settings.Dev, "17", "500"},
+		{settings.Prod, "16", "1000"},
+		{settings.Prod, "18", "1000"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.env.Name+"-"+tc.version, func(t *testing.T) {
 			mocks, _ := runData(t, tc.env, func(a *Args) { a.Config.EngineVersion = tc.version })
 			groups := mocks.OfType(typeParamGroup)
-			require.Len(t, groups, 1)
-			group := groups[0]
-			assert.Equal(t, tc.family, group.String("family"), "the family follows the engine version")
-			assert.Equal(t, "postgres-8byte-"+tc.env.Name+"-"+tc.family, group.String("name"))
-			var got []param
-			for _, p := range group.Get("parameters").([]any) {
-				m := p.(map[string]any)
-				got = append(got, param{m["name"].(string), m["value"].(string), m["applyMethod"].(string)})
-			}
-			assert.Equal(t, []param{
-				{"rds.force_ssl", "1", "pending-reboot"},
-				{"log_connections", tc.logConnections, "immediate"},
-				{"log_disconnections", "1", "immediate"},
-				{"log_min_duration_statement", tc.slowMs, "immediate"},
-			}, got)
+			require.Len(t, groups, 3)
 			db := instance(t, mocks)
-			assert.Equal(t, group.Out["name"], db.String("parameterGroupName"))
+			attached := 0
+			for _, group := range groups {
+				family := group.String("family")
+				logConnections, ok := want[family]
+				require.True(t, ok, "unexpected family %s", family)
+				assert.Equal(t, "8byte-"+tc.env.Name+"-db-params-"+family, group.Name)
+				assert.Equal(t, "postgres-8byte-"+tc.env.Name+"-"+family, group.String("name"))
+				var got []param
+				for _, p := range group.Get("parameters").([]any) {
+					m := p.(map[string]any)
+					got = append(got, param{m["name"].(string), m["value"].(string), m["applyMethod"].(string)})
+				}
+				assert.Equal(t, []param{
+					{"rds.force_ssl", "1", "pending-reboot"},
+					{"log_connections", logConnections, "immediate"},
+					{"log_disconnections", "1", "immediate"},
+					{"log_min_duration_statement", tc.slowMs, "immediate"},
+				}, got)
+				if family == "postgres"+tc.version {
+					attached++
+					assert.Equal(t, group.Out["name"], db.String("parameterGroupName"), "the instance uses its major's group")
+				}
+			}
+			assert.Equal(t, 1, attached)
 			assert.Equal(t, tc.version, db.String("engineVersion"))
+			assert.True(t, db.Bool("allowMajorVersionUpgrade"))
 		})
+	}
+}
+
+// TestMajorUpgradeOnlyModifiesTheInstance compares the data tier at PostgreSQL 17 and 18: the same
+// resources with the same inputs, except the instance's engine version and parameter group. No group is
+// created or deleted, so prod's deferred modification (applyImmediately false) leaves nothing to delete
+// while it still uses the old group.
+func TestMajorUpgradeOnlyModifiesTheInstance(t *testing.T) {
+	inputs := func(version string) map[string]map[string]any {
+		mocks, _ := runData(t, settings.Prod, func(a *Args) { a.Config.EngineVersion = version })
+		out := map[string]map[string]any{}
+		for _, r := range mocks.All() {
+			out[r.Type+" "+r.Name] = r.In
+		}
+		return out
+	}
+	before, after := inputs("17"), inputs("18")
+	require.Len(t, after, len(before))
+	changed := map[string][]string{}
+	for key, in := range before {
+		require.Contains(t, after, key, "the upgrade removes %s", key)
+		for field, v := range in {
+			if !assert.ObjectsAreEqual(v, after[key][field]) {
+				changed[key] = append(changed[key], field)
+			}
+		}
+	}
+	for _, fields := range changed {
+		slices.Sort(fields)
+	}
+	assert.Equal(t, map[string][]string{
+		"aws:rds/instance:Instance 8byte-prod-postgres": {"engineVersion", "parameterGroupName"},
+	}, changed)
+}
+
+// TestConfiguredMajorsGroupAdoptsTheOldGroup: stacks deployed with a single parameter group keep it.
+func TestConfiguredMajorsGroupAdoptsTheOldGroup(t *testing.T) {
+	mocks, _ := runData(t, settings.Prod, nil)
+	for _, group := range mocks.OfType(typeParamGroup) {
+		aliases := group.Aliases
+		if group.String("family") == "postgres17" {
+			assert.Equal(t, []string{"8byte-prod-db-params"}, aliases)
+		} else {
+			assert.Empty(t, aliases, group.Name)
+		}
 	}
 }
 

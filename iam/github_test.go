@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -176,10 +177,21 @@ func TestStateKeyIsUsedThroughS3Only(t *testing.T) {
 		return policy.Statement{Sid: "UseStateKeyThroughS3", Effect: "Allow", Action: actions, Resource: []string{stateKey},
 			Condition: policy.Conditions{"StringEquals": {"kms:ViaService": {"s3.us-east-1.amazonaws.com"}}}}
 	}
-	for role, st := range map[string]policy.Statement{
+	// The CI roles' permissions are customer managed policies <key>-1, <key>-2, ... (managedPolicies).
+	statementsOf := func(key string) []policy.Statement {
+		var out []policy.Statement
+		for _, p := range mocks.OfType(typePolicy) {
+			if strings.HasPrefix(p.Name, key+"-") {
+				out = append(out, document(t, p, "policy").Statement...)
+			}
+		}
+		require.NotEmpty(t, out, "no managed policies %s-N", key)
+		return out
+	}
+	for key, st := range map[string]policy.Statement{
 		"8byte-dev-github-deploy-permissions": want("kms:Decrypt", "kms:GenerateDataKey"),
-		"8byte-dev-github-preview-guard":      want("kms:Decrypt"),
+		"8byte-dev-github-preview-read":       want("kms:Decrypt"),
 	} {
-		assert.Contains(t, document(t, find(t, mocks, typeRolePolicy, role), "policy").Statement, st, role)
+		assert.Contains(t, statementsOf(key), st, key)
 	}
 }

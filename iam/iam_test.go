@@ -88,7 +88,7 @@ func TestEveryChildIsParentedByTheComponent(t *testing.T) {
 			count++
 		}
 	}
-	assert.Equal(t, 22, count, "13 + the OIDC provider and the CI roles' managed policies and their attachments")
+	assert.Equal(t, 21, count, "13 + the CI roles' managed policies and their attachments (the OIDC provider is the bootstrap project's)")
 }
 
 func TestWhatEachEnvironmentCreates(t *testing.T) {

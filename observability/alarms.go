@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/contract"
 	"github.com/8byte/infra/settings"
 )
 
@@ -109,30 +110,42 @@ func (b *monitor) logMetric(role string, logGroup pulumi.StringInput, pattern, n
 	return nil
 }
 
-// The app logs JSON lines (Go's slog JSON handler): {"time":...,"level":"ERROR","msg":...} and, for every
-// request, {"level":"INFO","msg":"request","method":...,"path":...,"status":401,...}.
+// Metric names of the two app-log metrics, in the stack's metrics namespace.
 const (
-	// AppErrorPattern matches every line the app logs at ERROR level.
-	AppErrorPattern = `{ $.level = "ERROR" }`
-	// AuthFailurePattern matches the design's "failed authentication attempts": the database refusing the
-	// app's credentials (the app logs {"event":"auth_failed"}, e.g. after a password rotation it has not yet
-	// picked up) and requests the app refused as unauthenticated (401) or unauthorized (403).
-	AuthFailurePattern = `{ ($.event = "auth_failed") || ($.msg = "request" && ($.status = 401 || $.status = 403)) }`
-	// Metric names of the two app-log metrics, in the stack's metrics namespace.
 	AppErrorMetric    = "ApplicationErrors"
 	AuthFailureMetric = "AuthenticationFailures"
 )
 
-// appAlarms counts application errors and failed authentication attempts in the app's logs, and alarms
-// when either exceeds its threshold in five minutes.
+// databaseNotReadyMinutes is how long an instance's DatabaseReady may stay below 1 before the alarm.
+const databaseNotReadyMinutes = 3
+
+// AppErrorPattern matches every line the app logs at the error level (contract/log-events.json, format).
+func AppErrorPattern(c contract.LogEvents) string {
+	return fmt.Sprintf(`{ $.%s = %q }`, c.Format.LevelKey, c.Format.ErrorLevel)
+}
+
+// AuthFailurePattern matches the design's "failed authentication attempts": the app's database checks
+// at which PostgreSQL refused its login. The app has no authentication of its own (it never answers
+// 401/403), so the database login is the one authentication that can fail. The check runs once a minute
+// per instance and its line is never suppressed as a repeat, so the count is the number of refused checks.
+func AuthFailurePattern(c contract.LogEvents) string {
+	return fmt.Sprintf(`{ ($.%s = %q) && ($.reason = %q) }`, c.Format.EventKey, contract.EventDatabaseCheck, contract.ReasonAuthFailed)
+}
+
+// appAlarms counts application errors and refused database logins in the app's logs, alarming when
+// either reaches its threshold in five minutes, and alarms when an instance cannot use the database.
 func (b *monitor) appAlarms() error {
 	cfg, ns := b.args.Config, b.args.MetricsNamespace
+	logs, err := contract.Load()
+	if err != nil {
+		return err
+	}
 	metrics := []struct {
 		role, pattern, metric, description string
 		threshold                          int
 	}{
-		{"app-errors", AppErrorPattern, AppErrorMetric, "The app logged %d or more errors in 5 minutes", cfg.AppErrorThreshold},
-		{"auth-failures", AuthFailurePattern, AuthFailureMetric, "The app refused %d or more requests as unauthenticated or unauthorized (401/403) in 5 minutes", cfg.AuthFailureThreshold},
+		{"app-errors", AppErrorPattern(logs), AppErrorMetric, "The app logged %d or more errors in 5 minutes", cfg.AppErrorThreshold},
+		{"auth-failures", AuthFailurePattern(logs), AuthFailureMetric, "The database refused the app's credentials at %d or more of its once-a-minute checks in 5 minutes", cfg.AuthFailureThreshold},
 	}
 	for _, m := range metrics {
 		if err := b.logMetric(m.role, b.args.AppLogGroupName, m.pattern, ns, m.metric); err != nil {
@@ -146,7 +159,15 @@ func (b *monitor) appAlarms() error {
 			return err
 		}
 	}
-	return nil
+	// The app publishes DatabaseReady (no dimension) after every check, 0 when it cannot use the database:
+	// the Minimum is 0 as soon as one instance fails. It publishes nothing while the connection secret has
+	// no value yet (a first deployment), and no data at all is covered by the target-health alarm.
+	return b.alarm(alarmSpec{
+		role:        "database-ready",
+		description: fmt.Sprintf("An app instance could not use the database for %d minutes (%s below 1)", databaseNotReadyMinutes, contract.MetricDatabaseReady),
+		namespace:   ns, metric: contract.MetricDatabaseReady, statistic: "Minimum", period: oneMinute,
+		evaluationPeriods: databaseNotReadyMinutes, comparison: below, threshold: 1, treatMissingData: missingIsOK,
+	})
 }
 
 // loadBalancerAlarms watches the ALB: its own 5xx responses, the targets' 5xx responses, the p95 response

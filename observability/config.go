@@ -4,6 +4,7 @@ import (
 	"net/mail"
 	"slices"
 
+	"github.com/8byte/infra/contract"
 	"github.com/8byte/infra/settings"
 )
 
@@ -20,7 +21,9 @@ type Config struct {
 
 	// AppErrorThreshold is how many ERROR lines the app may log in 5 minutes before the alarm fires.
 	AppErrorThreshold int `json:"appErrorThreshold"`
-	// AuthFailureThreshold is how many 401/403 responses the app may log in 5 minutes.
+	// AuthFailureThreshold is how many of the app's database checks (one a minute per instance) may see
+	// the database refuse its credentials in 5 minutes before the alarm fires. At most 4, so that one
+	// instance reaches it: it checks 5 times in 5 minutes, 4 allowing for when the minutes start.
 	AuthFailureThreshold int `json:"authFailureThreshold"`
 	// Elb5xxThreshold and Target5xxThreshold are how many 5xx responses the load balancer itself, and the
 	// instances behind it, may return in 5 minutes.
@@ -51,7 +54,7 @@ func DefaultConfig(env settings.Environment) Config {
 			LogRetentionDays:     365,
 			CloudTrailEnabled:    true,
 			AppErrorThreshold:    5,
-			AuthFailureThreshold: 20,
+			AuthFailureThreshold: 3,
 			Elb5xxThreshold:      10,
 			Target5xxThreshold:   10,
 			LatencyP95Ms:         1000,
@@ -66,7 +69,7 @@ func DefaultConfig(env settings.Environment) Config {
 	return Config{
 		LogRetentionDays:     30,
 		AppErrorThreshold:    10,
-		AuthFailureThreshold: 50,
+		AuthFailureThreshold: 3,
 		Elb5xxThreshold:      20,
 		Target5xxThreshold:   20,
 		LatencyP95Ms:         2000,
@@ -112,7 +115,6 @@ func (c Config) Validate(env settings.Environment) error {
 		value int
 	}{
 		{"observability.appErrorThreshold", c.AppErrorThreshold},
-		{"observability.authFailureThreshold", c.AuthFailureThreshold},
 		{"observability.elb5xxThreshold", c.Elb5xxThreshold},
 		{"observability.target5xxThreshold", c.Target5xxThreshold},
 		{"observability.latencyP95Ms", c.LatencyP95Ms},
@@ -125,7 +127,33 @@ func (c Config) Validate(env settings.Environment) error {
 			return settings.Invalid(n.key, n.value, "must be greater than 0")
 		}
 	}
+	return validateAuthFailureThreshold(c.AuthFailureThreshold)
+}
+
+// validateAuthFailureThreshold accepts what one instance can reach: it logs one database check per
+// interval of the log contract, so a 5-minute period holds one check fewer than it fits (its start does
+// not wait for a check).
+func validateAuthFailureThreshold(threshold int) error {
+	logs, err := contract.Load()
+	if err != nil {
+		return err
+	}
+	most := fiveMinutes/logs.DatabaseCheckIntervalSeconds - 1
+	if threshold < 1 || threshold > most {
+		return settings.Invalid("observability.authFailureThreshold", threshold,
+			"must be between 1 and %d: the app checks the database every %d s, so one instance refused by the database logs %d failed checks in 5 minutes at the least, and a higher threshold would never fire on one instance",
+			most, logs.DatabaseCheckIntervalSeconds, most)
+	}
 	return nil
+}
+
+// RecipientWarning is the warning a stack without alarm recipients shows at every preview and update
+// (dev may run without; prod requires recipients), or "" when there are recipients.
+func (c Config) RecipientWarning() string {
+	if len(c.AlarmEmails) > 0 {
+		return ""
+	}
+	return "observability.alarmEmails is empty: the alarms of this stack notify nobody; set observability.alarmEmails to the addresses that should receive them"
 }
 
 // validateEmails accepts bare addresses ("ops@example.com", no display name), each once; prod needs at

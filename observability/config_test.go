@@ -58,7 +58,9 @@ func TestConfigValidation(t *testing.T) {
 		{"zero app errors", settings.Dev, func(c *Config) { c.AppErrorThreshold = 0 },
 			"config 8byte:observability.appErrorThreshold: invalid value 0: must be greater than 0"},
 		{"negative auth failures", settings.Prod, func(c *Config) { c.AuthFailureThreshold = -1 },
-			"config 8byte:observability.authFailureThreshold: invalid value -1: must be greater than 0"},
+			"config 8byte:observability.authFailureThreshold: invalid value -1: must be between 1 and 4: the app checks the database every 60 s, so one instance refused by the database logs 4 failed checks in 5 minutes at the least, and a higher threshold would never fire on one instance"},
+		{"auth failures one instance never reaches", settings.Prod, func(c *Config) { c.AuthFailureThreshold = 20 },
+			"config 8byte:observability.authFailureThreshold: invalid value 20: must be between 1 and 4: the app checks the database every 60 s, so one instance refused by the database logs 4 failed checks in 5 minutes at the least, and a higher threshold would never fire on one instance"},
 		{"zero elb 5xx", settings.Dev, func(c *Config) { c.Elb5xxThreshold = 0 },
 			"config 8byte:observability.elb5xxThreshold: invalid value 0: must be greater than 0"},
 		{"zero target 5xx", settings.Dev, func(c *Config) { c.Target5xxThreshold = 0 },
@@ -85,4 +87,21 @@ func TestValidEmailsAreAccepted(t *testing.T) {
 	cfg := testConfig(settings.Prod)
 	cfg.AlarmEmails = []string{"ops@example.com", "on-call+8byte@alerts.example.org"}
 	assert.NoError(t, cfg.Validate(settings.Prod))
+}
+
+func TestAStackWithoutRecipientsSaysSo(t *testing.T) {
+	dev := DefaultConfig(settings.Dev)
+	assert.Equal(t, "observability.alarmEmails is empty: the alarms of this stack notify nobody; set observability.alarmEmails to the addresses that should receive them", dev.RecipientWarning())
+	dev.AlarmEmails = []string{"ops@example.com"}
+	assert.Empty(t, dev.RecipientWarning())
+}
+
+func TestAuthFailureThresholdsOneInstanceReaches(t *testing.T) {
+	for _, threshold := range []int{1, 4} {
+		cfg := DefaultConfig(settings.Prod)
+		cfg.AlarmEmails, cfg.AuthFailureThreshold = []string{"ops@example.com"}, threshold
+		assert.NoError(t, cfg.Validate(settings.Prod), "threshold %d", threshold)
+	}
+	assert.Equal(t, 3, DefaultConfig(settings.Dev).AuthFailureThreshold)
+	assert.Equal(t, 3, DefaultConfig(settings.Prod).AuthFailureThreshold)
 }

@@ -14,8 +14,8 @@ import (
 // open the dashboard by name (and the console URL output names it).
 func DashboardName(env settings.Environment) string { return settings.Prefix(env) }
 
-// The CloudWatch agent on the instances publishes these metrics to the stack's metrics namespace,
-// aggregated by the AutoScalingGroupName dimension.
+// The CloudWatch agent on the instances publishes these metrics to the stack's metrics namespace, per
+// instance and rolled up over the fleet without any dimension (the namespace is the stack's own).
 const (
 	AgentMemoryMetric = "mem_used_percent"
 	AgentDiskMetric   = "disk_used_percent"
@@ -120,12 +120,12 @@ func newDashboardBody(r dashboardResources) dashboardBody {
 			{"AWS/EC2", "CPUUtilization", asg, "Maximum", "busiest instance"},
 		}},
 		{"Instance memory and disk used (%)", []dashboardMetric{
-			{r.MetricsNamespace, AgentMemoryMetric, asg, "Average", "memory"},
-			{r.MetricsNamespace, AgentDiskMetric, asg, "Maximum", "disk"},
+			{r.MetricsNamespace, AgentMemoryMetric, nil, "Average", "memory"},
+			{r.MetricsNamespace, AgentDiskMetric, nil, "Maximum", "disk"},
 		}},
 		{"App log events", []dashboardMetric{
 			{r.MetricsNamespace, AppErrorMetric, nil, "Sum", "errors"},
-			{r.MetricsNamespace, AuthFailureMetric, nil, "Sum", "401/403 responses"},
+			{r.MetricsNamespace, AuthFailureMetric, nil, "Sum", "refused database logins"},
 		}},
 		{"Database CPU (%)", []dashboardMetric{{"AWS/RDS", "CPUUtilization", db, "Average", "CPU"}}},
 		{"Database connections", []dashboardMetric{{"AWS/RDS", "DatabaseConnections", db, "Maximum", "connections"}}},

@@ -77,8 +77,12 @@ func TestDashboardGraphsOnlyTheWiredResources(t *testing.T) {
 	seen := map[string]bool{}
 	for _, m := range metrics {
 		assert.True(t, namespaces[m.namespace], "namespace %s", m.namespace)
-		if m.namespace != "8byte/prod" || m.name == AgentMemoryMetric || m.name == AgentDiskMetric {
+		if m.namespace != "8byte/prod" {
 			assert.NotEmpty(t, m.dimensions, "%s/%s must be scoped to a resource of the stack", m.namespace, m.name)
+		} else {
+			// The agent's fleet roll-up and the app's metrics have no dimension: a dimension here would
+			// name a series nobody publishes, and the graph would stay empty.
+			assert.Empty(t, m.dimensions, "%s/%s is published without dimensions", m.namespace, m.name)
 		}
 		for dim, value := range m.dimensions {
 			assert.Equal(t, inputs[dim], value, "%s/%s dimension %s", m.namespace, m.name, dim)

@@ -54,6 +54,12 @@ func NewLogging(ctx *pulumi.Context, name string, args *LoggingArgs, opts ...pul
 		return nil, err
 	}
 
+	if warning := args.Config.RecipientWarning(); warning != "" {
+		if err := ctx.Log.Warn(warning, nil); err != nil {
+			return nil, fmt.Errorf("logging %s: %w", name, err)
+		}
+	}
+
 	l := &Logging{LogRetentionDays: args.Config.LogRetentionDays}
 	if err := ctx.RegisterComponentResource(LoggingType, name, l, opts...); err != nil {
 		return nil, fmt.Errorf("register logging %s: %w", name, err)

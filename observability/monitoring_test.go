@@ -36,6 +36,7 @@ func expectedAlarms(env settings.Environment) map[string]wantAlarm {
 	return map[string]wantAlarm{
 		p + "app-errors":      {ns, "ApplicationErrors", nil, "Sum", 300, 1, 0, "GreaterThanOrEqualToThreshold", float64(cfg.AppErrorThreshold), "notBreaching"},
 		p + "auth-failures":   {ns, "AuthenticationFailures", nil, "Sum", 300, 1, 0, "GreaterThanOrEqualToThreshold", float64(cfg.AuthFailureThreshold), "notBreaching"},
+		p + "database-ready":  {ns, "DatabaseReady", nil, "Minimum", 60, 3, 0, "LessThanThreshold", 1, "notBreaching"},
 		p + "alb-5xx":         {"AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", lb, "Sum", 300, 1, 0, "GreaterThanOrEqualToThreshold", float64(cfg.Elb5xxThreshold), "notBreaching"},
 		p + "target-5xx":      {"AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", targets, "Sum", 300, 1, 0, "GreaterThanOrEqualToThreshold", float64(cfg.Target5xxThreshold), "notBreaching"},
 		p + "latency-p95":     {"AWS/ApplicationELB", "TargetResponseTime", targets, "p95", 60, 5, 3, "GreaterThanThreshold", float64(cfg.LatencyP95Ms) / 1000, "notBreaching"},
@@ -118,7 +119,7 @@ func TestAppLogMetricFiltersMatchTheAppsJSONLogs(t *testing.T) {
 	require.Len(t, filters, 2, "dev has no trail, so no CIS filters")
 	want := map[string][2]string{
 		"8byte-dev-app-errors":    {`{ $.level = "ERROR" }`, "ApplicationErrors"},
-		"8byte-dev-auth-failures": {`{ ($.event = "auth_failed") || ($.msg = "request" && ($.status = 401 || $.status = 403)) }`, "AuthenticationFailures"},
+		"8byte-dev-auth-failures": {`{ ($.event = "database_check") && ($.reason = "auth_failed") }`, "AuthenticationFailures"},
 	}
 	for _, f := range filters {
 		w, ok := want[f.Name]

@@ -47,6 +47,7 @@ type Resource struct {
 	IgnoreChanges       []string
 	CustomTimeouts      map[string]string // "create", "update", "delete" -> duration
 	Dependencies        []string          // URNs this resource depends on (dependsOn and input dependencies)
+	Aliases             []string          // logical names of the aliases (pulumi.Aliases) it adopts
 }
 
 // Mocks is a pulumi.MockResourceMonitor that records every resource and invoke.
@@ -119,6 +120,16 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		r.DeleteBeforeReplace = rpc.GetDeleteBeforeReplace()
 		r.IgnoreChanges = rpc.GetIgnoreChanges()
 		r.Dependencies = rpc.GetDependencies()
+		for _, a := range rpc.GetAliases() {
+			if spec := a.GetSpec(); spec != nil {
+				r.Aliases = append(r.Aliases, spec.GetName())
+			} else if urn := a.GetUrn(); urn != "" {
+				r.Aliases = append(r.Aliases, urn[strings.LastIndex(urn, "::")+2:])
+			}
+		}
+		for _, urn := range rpc.GetAliasURNs() {
+			r.Aliases = append(r.Aliases, urn[strings.LastIndex(urn, "::")+2:])
+		}
 		if ct := rpc.GetCustomTimeouts(); ct != nil {
 			r.CustomTimeouts = map[string]string{"create": ct.GetCreate(), "update": ct.GetUpdate(), "delete": ct.GetDelete()}
 		}

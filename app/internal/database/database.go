@@ -19,6 +19,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/8byte/infra/app/internal/logevents"
 	"github.com/8byte/infra/app/internal/secrets"
 )
 
@@ -164,7 +165,7 @@ func (d *DB) check(ctx context.Context) error {
 			if reloaded {
 				attempt = 2 // with the credentials read again
 			}
-			d.opts.Logger.Error("database rejected the credentials", "event", "auth_failed", "attempt", attempt, "error", err)
+			d.opts.Logger.Error(logevents.AuthFailedMsg, logevents.Key, logevents.AuthFailed, "attempt", attempt, "error", err)
 			rejected := &CheckError{reason: ReasonAuth, err: err}
 			d.reject(gen, rejected)
 			if reloaded {
@@ -304,6 +305,10 @@ func (d *DB) load(done chan struct{}) {
 		if pool != nil {
 			pool.Close() // never connected: nothing to wait for
 		}
+	case errors.Is(err, secrets.ErrNoValue):
+		// A first deployment: the connection secret gets its value once the database exists. Not an error.
+		d.opts.Logger.Warn(logevents.CredentialsPendingMsg, logevents.Key, logevents.CredentialsPending, "error", err)
+		d.lastErr = &CheckError{reason: ReasonCredentials, err: err}
 	case err != nil:
 		d.opts.Logger.Error(msg, "error", err)
 		d.lastErr = &CheckError{reason: ReasonCredentials, err: err}

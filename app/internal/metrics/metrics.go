@@ -1,11 +1,12 @@
 // Package metrics publishes the service's custom CloudWatch metric: DatabaseReady, 1 when the
-// database check passes and 0 when it fails, once a minute, in the environment's namespace
+// database check passes and 0 when it fails (none while the connection secret has no value yet), once a minute, in the environment's namespace
 // (METRICS_NAMESPACE, the only one the instance role may publish to). It has no dimensions, so
 // the Minimum over all instances is 0 as soon as one instance cannot use the database.
 package metrics
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -13,6 +14,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
+
+	"github.com/8byte/infra/app/internal/database"
+	"github.com/8byte/infra/app/internal/logevents"
+	"github.com/8byte/infra/app/internal/secrets"
 )
 
 // DatabaseReady is the metric name.
@@ -56,19 +61,28 @@ func (p *Publisher) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// PublishOnce checks the database and puts one DatabaseReady datum.
+// PublishOnce checks the database, logs the outcome (one database_check line, INFO, so that the
+// service's repeat filter never drops it: the auth-failure alarm counts these lines) and puts one
+// DatabaseReady datum. While the connection secret has no value yet (a first deployment) it puts none:
+// the database is not down, it does not exist yet, and no alarm should fire.
 func (p *Publisher) PublishOnce(ctx context.Context) error {
 	checkCtx, cancel := context.WithTimeout(ctx, checkTimeout)
 	defer cancel()
-	ready := 1.0
-	if p.Database.Check(checkCtx) != nil {
-		ready = 0 // the database package has logged why
+	reason := Reason(p.Database.Check(checkCtx))
+	ready := reason == logevents.ReasonOK
+	p.Logger.Info(logevents.DatabaseCheckMsg, logevents.Key, logevents.DatabaseCheck, "ready", ready, "reason", reason)
+	if reason == logevents.ReasonCredentialsPending {
+		return nil
+	}
+	value := 0.0
+	if ready {
+		value = 1
 	}
 	_, err := p.Putter.PutMetricData(ctx, &cloudwatch.PutMetricDataInput{
 		Namespace: aws.String(p.Namespace),
 		MetricData: []types.MetricDatum{{
 			MetricName: aws.String(DatabaseReady),
-			Value:      aws.Float64(ready),
+			Value:      aws.Float64(value),
 			Unit:       types.StandardUnitNone,
 		}},
 	})
@@ -76,4 +90,26 @@ func (p *Publisher) PublishOnce(ctx context.Context) error {
 		return fmt.Errorf("put %s/%s: %w", p.Namespace, DatabaseReady, err)
 	}
 	return nil
+}
+
+// Reason classifies the result of a database check into the reason of its database_check line: the
+// check's public reason (database.CheckError), and a connection secret without a value as pending.
+func Reason(err error) string {
+	var public interface{ Reason() string }
+	switch {
+	case err == nil:
+		return logevents.ReasonOK
+	case errors.Is(err, secrets.ErrNoValue):
+		return logevents.ReasonCredentialsPending
+	case !errors.As(err, &public):
+		return logevents.ReasonUnreachable
+	}
+	switch public.Reason() {
+	case database.ReasonAuth:
+		return logevents.ReasonAuthFailed
+	case database.ReasonCredentials:
+		return logevents.ReasonCredentialsUnavailable
+	default:
+		return logevents.ReasonUnreachable
+	}
 }

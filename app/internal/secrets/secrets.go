@@ -11,9 +11,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager/types"
 )
 
 // Reader returns the SecretString of a secret. AWSReader is the production implementation;
@@ -32,16 +34,31 @@ func NewAWSReader(cfg aws.Config) *AWSReader {
 	return &AWSReader{client: secretsmanager.NewFromConfig(cfg)}
 }
 
+// ErrNoValue is the error of a secret that exists but has no current value yet: the connection secret
+// of a stack's first deployment, written once the database exists. Errors of Reader and Load wrap it.
+var ErrNoValue = errors.New("the secret has no value yet")
+
 // SecretString implements Reader.
 func (r *AWSReader) SecretString(ctx context.Context, arn string) (string, error) {
 	out, err := r.client.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: aws.String(arn)})
 	if err != nil {
+		if noCurrentValue(err) {
+			return "", fmt.Errorf("get secret value %s: %w: %w", arn, ErrNoValue, err)
+		}
 		return "", fmt.Errorf("get secret value %s: %w", arn, err)
 	}
 	if out.SecretString == nil {
 		return "", fmt.Errorf("secret %s has no SecretString", arn)
 	}
 	return *out.SecretString, nil
+}
+
+// noCurrentValue tells whether err is GetSecretValue's answer for a secret without an AWSCURRENT version:
+// ResourceNotFoundException "Secrets Manager can't find the specified secret value for staging label:
+// AWSCURRENT" (a missing secret is the same exception with another message, and is no bootstrap state).
+func noCurrentValue(err error) bool {
+	var notFound *types.ResourceNotFoundException
+	return errors.As(err, &notFound) && strings.Contains(notFound.ErrorMessage(), "staging label: AWSCURRENT")
 }
 
 // ConnectionSecret is the JSON of the connection secret (contract/app-env.json, connectionSecret).

@@ -32,6 +32,8 @@ type StackConfig struct {
 	Database      data.Config
 	Compute       compute.Config
 	Observability observability.Config
+	// Recovery makes the stack a recovery stack restored from another stack's replicated backups.
+	Recovery data.Recovery
 }
 
 // Config keys of the 8byte namespace. Every key is in the README's configuration table.
@@ -43,10 +45,11 @@ const (
 	keyDatabase      = "database"
 	keyCompute       = "compute"
 	keyObservability = "observability"
+	keyRecovery      = "recovery"
 )
 
 // knownKeys are all the keys this program reads; any other key in the 8byte namespace is a typo.
-var knownKeys = []string{keyProfile, keyAppPort, keyNetwork, keyGitHub, keyDatabase, keyCompute, keyObservability}
+var knownKeys = []string{keyProfile, keyAppPort, keyNetwork, keyGitHub, keyDatabase, keyCompute, keyObservability, keyRecovery}
 
 // section is one structured config key: where its value goes and how it is validated.
 type section struct {
@@ -63,6 +66,7 @@ func (sc *StackConfig) sections() []section {
 		{keyDatabase, &sc.Database, sc.Database.Validate},
 		{keyCompute, &sc.Compute, sc.Compute.Validate},
 		{keyObservability, &sc.Observability, sc.Observability.Validate},
+		{keyRecovery, &sc.Recovery, func(settings.Environment) error { return sc.Recovery.Validate(sc.Database) }},
 	}
 }
 
@@ -131,6 +135,9 @@ func parseConfig(stack string, values map[string]string) (*StackConfig, error) {
 			}
 		}
 	}
+	// A recovery drill is prod-like in every setting but protects nothing (settings.Environment.Drill).
+	env.Drill = sc.Recovery.Drill
+	sc.Environment = env
 	// sections() again: its validators are method values, bound to the values decoded above.
 	for _, sec := range sc.sections() {
 		if err := sec.validate(env); err != nil {

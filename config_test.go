@@ -161,6 +161,6 @@ func TestUnknownTopLevelKeysAreRejected(t *testing.T) {
 	assert.NoError(t, rejectUnknownKeys(`{"aws:region": "us-east-1", "8byte:network": "{}", "8byte:appPort": "8000"}`))
 	err := rejectUnknownKeys(`{"aws:region": "us-east-1", "8byte:netwrok": "{}", "8byte:appport": "8000"}`) //nolint:misspell // the typo is the test
 	assert.EqualError(t, err, "unknown config keys 8byte:appport, 8byte:netwrok; known keys: "+             //nolint:misspell // the typo is the test
-		"profile, appPort, network, github, database, compute, observability (see the README's configuration table)")
+		"profile, appPort, network, github, database, compute, observability, recovery (see the README's configuration table)")
 	assert.ErrorContains(t, rejectUnknownKeys(`not json`), "reading the stack configuration")
 }

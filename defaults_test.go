@@ -96,6 +96,13 @@ var designDefaults = []struct{ key, dev, prod string }{
 	{"observability.dbFreeStorageGb", "`4`", "`10`"},
 	{"observability.dbFreeMemoryMb", "`64`", "`512`"},
 	{"observability.dbConnections", "`60`", "`400`"},
+	{"observability.recoveryDrillStack", "`\"\"`", "`\"\"` (`Pulumi.prod.yaml`: `prod-dr`)"},
+
+	{"recovery.sourceBackupsArn", "`\"\"`", "`\"\"`"},
+	{"recovery.kmsKeyArn", "`\"\"`", "`\"\"`"},
+	{"recovery.sourceRegion", "`\"\"`", "`\"\"`"},
+	{"recovery.restoreTime", "`\"\"`", "`\"\"`"},
+	{"recovery.drill", "`false`", "`false`"},
 }
 
 // literalCell matches a cell that spells a default: a `literal`, optionally followed by a remark.
@@ -139,10 +146,11 @@ func render(t *testing.T, v any) string {
 	return fmt.Sprint(v)
 }
 
-// expected returns the value a design cell stands for: the literal, or "" for a key without a default.
+// expected returns the value a design cell stands for: the literal (`""` is the empty string), or "" for a
+// key without a default.
 func expected(cell string) (string, bool) {
 	if m := literalCell.FindStringSubmatch(cell); m != nil {
-		return m[1], true
+		return strings.TrimSuffix(strings.TrimPrefix(m[1], `"`), `"`), true
 	}
 	return "", false
 }

@@ -59,6 +59,9 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err := cfg.Database.CheckReplicaRegion(account.Region); err != nil {
 		return nil, err
 	}
+	if err := cfg.Recovery.CheckAccount(account); err != nil {
+		return nil, err
+	}
 	if err := checkStandIns(cfg, account); err != nil {
 		return nil, err
 	}
@@ -91,7 +94,7 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 		return nil, err
 	}
 	db, err := data.NewData(ctx, name, &data.Args{
-		Environment: env, Account: account, Config: cfg.Database, DefaultTags: defaultTags,
+		Environment: env, Account: account, Config: cfg.Database, Recovery: cfg.Recovery, DefaultTags: defaultTags,
 		DatabaseSubnetIds: net.DatabaseSubnetIds, DatabaseSecurityGroupId: net.DatabaseSecurityGroupId,
 		DatabasePort: postgresPort, MonitoringRoleArn: identity.MonitoringRoleArn, AppRoleArn: identity.AppRoleArn,
 	})

@@ -56,9 +56,13 @@ func runStack(t testing.TB, stack string, config map[string]string) (*tests.Mock
 
 // runProgram runs program under mocks the way the engine runs main: the configuration reaches the
 // program through the process environment (pulumi.EnvConfig, JSON), which both the SDK and
-// rejectUnknownKeys read. It returns the exports resolved to plain values.
+// rejectUnknownKeys read; the default provider's region is config's aws:region (as in Mocks.Run). It
+// returns the exports resolved to plain values.
 func runProgram(t testing.TB, mocks *tests.Mocks, config map[string]string) (map[string]any, error) {
 	t.Helper()
+	if region := config["aws:region"]; region != "" {
+		mocks.Region = region
+	}
 	raw, err := json.Marshal(config)
 	if err != nil {
 		t.Fatalf("config: %v", err)

@@ -38,7 +38,9 @@ const (
 	// credentialsRefreshInterval throttles re-reading secrets while the database keeps refusing them.
 	credentialsRefreshInterval = 10 * time.Second
 	metricsInterval            = time.Minute
-	healthcheckTimeout         = 3 * time.Second
+	// heartbeatInterval spaces the heartbeat writes: the resolution of the RPO a drill measures.
+	heartbeatInterval  = time.Minute
+	healthcheckTimeout = 3 * time.Second
 )
 
 // Shutdown. The unit's `docker stop --time` (compute/userdata.sh.tmpl) is the one fact the
@@ -162,9 +164,12 @@ func serve(ctx context.Context, cfg config.Config, deps dependencies, logger *sl
 		Logger:    logger,
 	}
 	go publisher.Run(ctx, metricsInterval)
+	go db.RunHeartbeat(ctx, cfg.Environment, heartbeatInterval, func(err error) {
+		logger.Warn("writing the heartbeat failed", "error", err)
+	})
 
 	info := server.Info{Service: serviceName, Version: cfg.Version, Environment: cfg.Environment}
-	srv := server.New(server.NewHandler(info, db, logger), logger)
+	srv := server.New(server.NewHandler(info, db, db, logger), logger)
 	logger.Info("listening", "port", cfg.Port)
 	drain, closeDB := splitShutdown(deps.shutdown)
 	served := server.Serve(ctx, srv, ln, drain)

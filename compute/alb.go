@@ -98,7 +98,7 @@ func (b *builder) loadBalancer() error {
 		SecurityGroups:           pulumi.StringArray{b.args.AlbSecurityGroupId},
 		DropInvalidHeaderFields:  pulumi.Bool(true),
 		DesyncMitigationMode:     pulumi.String(DesyncMitigationMode),
-		EnableDeletionProtection: pulumi.Bool(b.args.Environment.IsProd()),
+		EnableDeletionProtection: pulumi.Bool(b.args.Environment.Protected()),
 		IdleTimeout:              pulumi.Int(idleTimeoutSeconds),
 		EnableHttp2:              pulumi.Bool(true),
 		AccessLogs: &lb.LoadBalancerAccessLogsArgs{

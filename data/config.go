@@ -155,7 +155,7 @@ func (c Config) Validate(env settings.Environment) error {
 
 func (c Config) checkReplication(env settings.Environment) error {
 	if !c.BackupReplication {
-		if env.IsProd() {
+		if env.Protected() {
 			return settings.Invalid("database.backupReplication", c.BackupReplication, "prod replicates its backups to a second region")
 		}
 		return nil

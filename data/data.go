@@ -23,6 +23,9 @@ type Args struct {
 	Environment settings.Environment
 	Account     settings.Account
 	Config      Config
+	// Recovery, when enabled, restores the database from another stack's replicated backups (a recovery
+	// stack, possibly a drill) instead of creating it empty.
+	Recovery Recovery
 	// DatabaseSubnetIds and DatabaseSecurityGroupId place the instance (network tier).
 	DatabaseSubnetIds       pulumi.StringArrayInput
 	DatabaseSecurityGroupId pulumi.StringInput
@@ -156,6 +159,12 @@ func validateArgs(name string, args *Args) (int, error) {
 		return 0, err
 	}
 	if err := args.Config.CheckReplicaRegion(args.Account.Region); err != nil {
+		return 0, err
+	}
+	if err := args.Recovery.Validate(args.Config); err != nil {
+		return 0, err
+	}
+	if err := args.Recovery.CheckAccount(args.Account); err != nil {
 		return 0, err
 	}
 	if args.DatabasePort < 1 || args.DatabasePort > 65535 {

@@ -106,6 +106,8 @@ func (b *builder) database() error {
 	}
 
 	prod := env.IsProd()
+	// protected: prod keeps its database through a mistaken destroy; a recovery drill's copy is disposable.
+	protected := env.Protected()
 	args := &rds.InstanceArgs{
 		Identifier:    pulumi.String(b.identifier),
 		Engine:        pulumi.String("postgres"),
@@ -153,25 +155,28 @@ func (b *builder) database() error {
 		CopyTagsToSnapshot: pulumi.Bool(true),
 
 		// prod: protected, a final snapshot and the automated backups survive a deletion, and changes wait
-		// for the maintenance window. dev: disposable, changes apply at once.
-		DeletionProtection:     pulumi.Bool(prod),
-		SkipFinalSnapshot:      pulumi.Bool(!prod),
-		DeleteAutomatedBackups: pulumi.Bool(!prod),
+		// for the maintenance window. dev and recovery drills: disposable; dev's changes apply at once.
+		DeletionProtection:     pulumi.Bool(protected),
+		SkipFinalSnapshot:      pulumi.Bool(!protected),
+		DeleteAutomatedBackups: pulumi.Bool(!protected),
 		ApplyImmediately:       pulumi.Bool(!prod),
 		Tags:                   settings.NameTag(b.identifier),
 	}
 	if cfg.MonitoringIntervalSeconds > 0 {
 		args.MonitoringRoleArn = b.args.MonitoringRoleArn
 	}
-	if prod {
+	if protected {
 		args.FinalSnapshotIdentifier = pulumi.String(FinalSnapshotIdentifier(env))
+	}
+	if recovery := b.args.Recovery; recovery.Enabled() {
+		restoreFrom(args, recovery)
 	}
 	opts := []pulumi.ResourceOption{
 		b.parent,
 		pulumi.DependsOn(logGroups),
 		// Multi-AZ creation, storage changes and major upgrades can take well over the provider defaults.
 		pulumi.Timeouts(&pulumi.CustomTimeouts{Create: "90m", Update: "120m", Delete: "60m"}),
-		pulumi.Protect(prod),
+		pulumi.Protect(protected),
 	}
 	b.db, err = rds.NewInstance(b.ctx, b.child("postgres"), args, opts...)
 	if err != nil {

@@ -19,9 +19,10 @@ func ConnectionSecretName(env settings.Environment) string {
 }
 
 // connectionRecoveryDays is how long a deleted connection secret can be restored: 30 days in prod; none
+// in recovery drills (the next drill recreates the same name) and
 // in dev, so that a destroyed dev stack can be deployed again at once under the same secret name.
 func connectionRecoveryDays(env settings.Environment) int {
-	if env.IsProd() {
+	if env.Protected() {
 		return 30
 	}
 	return 0

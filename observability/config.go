@@ -42,6 +42,9 @@ type Config struct {
 	DbFreeMemoryMb  int `json:"dbFreeMemoryMb"`
 	// DbConnections is the number of database connections that counts as too many.
 	DbConnections int `json:"dbConnections"`
+	// RecoveryDrillStack is the recovery stack whose disaster-recovery drills this stack alarms on (prod:
+	// prod-dr); empty for none. The drills publish their outcome, RTO and RPO in this stack's region.
+	RecoveryDrillStack string `json:"recoveryDrillStack,omitempty"`
 }
 
 // DefaultConfig returns the observability defaults of env. Dev keeps logs a month, has no trail (the
@@ -94,6 +97,14 @@ func (c Config) Validate(env settings.Environment) error {
 	}
 	if err := validateEmails(env, c.AlarmEmails); err != nil {
 		return err
+	}
+	if c.RecoveryDrillStack != "" {
+		if err := settings.CheckName(c.RecoveryDrillStack); err != nil {
+			return settings.Invalid("observability.recoveryDrillStack", c.RecoveryDrillStack, "must name a stack: %v", err)
+		}
+		if c.RecoveryDrillStack == env.Name {
+			return settings.Invalid("observability.recoveryDrillStack", c.RecoveryDrillStack, "must name the recovery stack, not this stack")
+		}
 	}
 	percents := []struct {
 		key   string

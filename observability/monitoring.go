@@ -128,7 +128,7 @@ func NewMonitoring(ctx *pulumi.Context, name string, args *MonitoringArgs, opts 
 		return nil, fmt.Errorf("register monitoring %s: %w", name, err)
 	}
 	b := &monitor{ctx: ctx, name: name, args: args, parent: pulumi.Parent(m), topic: pulumi.Array{args.AlarmTopicArn}}
-	steps := []func() error{b.appAlarms, b.loadBalancerAlarms, b.autoScalingAlarms, b.databaseAlarms, b.dashboard, b.trail}
+	steps := []func() error{b.appAlarms, b.loadBalancerAlarms, b.autoScalingAlarms, b.databaseAlarms, b.drillAlarms, b.dashboard, b.trail}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, fmt.Errorf("monitoring %s: %w", name, err)

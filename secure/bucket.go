@@ -102,11 +102,11 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	}
 	parent := pulumi.Parent(b)
 	bucketOpts := []pulumi.ResourceOption{parent}
-	if args.Environment.IsProd() {
+	if args.Environment.Protected() {
 		bucketOpts = append(bucketOpts, pulumi.RetainOnDelete(true))
 	}
 	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
-		ForceDestroy: pulumi.Bool(!args.Environment.IsProd()),
+		ForceDestroy: pulumi.Bool(!args.Environment.Protected()),
 		Tags:         settings.NameTag(name),
 	}, bucketOpts...)
 	if err != nil {

@@ -44,9 +44,9 @@ type Key struct {
 }
 
 // DeletionWindowDays is how long a deleted key can still be recovered: the maximum in prod (a key deleted
-// by mistake makes every backup it encrypts unreadable), the minimum in dev.
+// by mistake makes every backup it encrypts unreadable), the minimum in dev and in recovery drills.
 func DeletionWindowDays(env settings.Environment) int {
-	if env.IsProd() {
+	if env.Protected() {
 		return 30
 	}
 	return 7
@@ -83,7 +83,7 @@ func NewKey(ctx *pulumi.Context, name string, args *KeyArgs, opts ...pulumi.Reso
 		return policy.New(statements...)
 	})
 	childOpts := []pulumi.ResourceOption{parent}
-	if args.Environment.IsProd() {
+	if args.Environment.Protected() {
 		// Data encrypted with the key outlives the stack in backups and snapshots.
 		childOpts = append(childOpts, pulumi.RetainOnDelete(true))
 	}

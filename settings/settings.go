@@ -37,6 +37,9 @@ var Profiles = []Profile{DevProfile, ProdProfile}
 type Environment struct {
 	Name    string
 	Profile Profile
+	// Drill marks a disaster-recovery drill stack (8byte:recovery.drill): prod-like in every setting, but
+	// built to be destroyed again, so nothing of it is protected or retained (see Protected).
+	Drill bool
 }
 
 // The two stacks of this repository. Their profile is their name, so their physical names and defaults
@@ -84,6 +87,11 @@ func ParseProfile(name string) (Profile, error) {
 
 // IsProd reports whether env has the prod profile.
 func (e Environment) IsProd() bool { return e.Profile == ProdProfile }
+
+// Protected reports whether env's stateful resources are protected against deletion and retained when
+// the stack is destroyed (deletion protection, final snapshots, retained keys and buckets, recovery
+// windows): every prod-profile stack but a recovery drill, which is destroyed after every drill.
+func (e Environment) Protected() bool { return e.IsProd() && !e.Drill }
 
 // String returns the stack name.
 func (e Environment) String() string { return e.Name }

@@ -26,8 +26,16 @@ const (
 	ELBAccountARN = "arn:aws:iam::127311923021:root" // the us-east-1 Elastic Load Balancing account
 )
 
+// elbAccounts are the Elastic Load Balancing accounts of the regions the tests use (AWS's documented list).
+var elbAccounts = map[string]string{"us-east-1": "127311923021", "us-west-2": "797873946194"}
+
 // AvailabilityZones are the zones the mock region reports as available, in order.
-var AvailabilityZones = []string{"us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"}
+var AvailabilityZones = ZonesOf(Region)
+
+// ZonesOf returns the four zones the mock cloud reports as available in region, in order.
+func ZonesOf(region string) []string {
+	return []string{region + "a", region + "b", region + "c", region + "d"}
+}
 
 // Resource is one registered resource as the engine would see it.
 type Resource struct {
@@ -53,6 +61,8 @@ type Resource struct {
 // Mocks is a pulumi.MockResourceMonitor that records every resource and invoke.
 type Mocks struct {
 	Stack string
+	// Region is the region of the default provider (the stack's aws:region); Region by default.
+	Region string
 	// AccountID, when set, is the account getCallerIdentity answers instead of AccountID (a real user's
 	// account, where the committed stand-ins are refused).
 	AccountID string
@@ -98,7 +108,7 @@ func (m *Mocks) refuses(typ, name string) bool {
 }
 
 // NewMocks returns an empty mock cloud for stack.
-func NewMocks(stack string) *Mocks { return &Mocks{Stack: stack} }
+func NewMocks(stack string) *Mocks { return &Mocks{Stack: stack, Region: Region} }
 
 // NewResource records the resource and returns its id and state: the inputs plus realistic computed outputs.
 func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
@@ -174,34 +184,40 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	if !ok {
 		return nil, fmt.Errorf("tests.Mocks: unexpected invoke %s; add a realistic answer to invokeAnswers", args.Token)
 	}
-	out := answer(plainMap(args.Args))
+	out := answer(m.Region)
 	if m.AccountID != "" && args.Token == "aws:index/getCallerIdentity:getCallerIdentity" {
 		out["accountId"], out["id"] = m.AccountID, m.AccountID
 	}
 	return resource.NewPropertyMapFromMap(out), nil
 }
 
-var invokeAnswers = map[string]func(args map[string]any) map[string]any{
-	"aws:index/getCallerIdentity:getCallerIdentity": func(map[string]any) map[string]any {
+// invokeAnswers answer each invoke for the region of the default provider.
+var invokeAnswers = map[string]func(region string) map[string]any{
+	"aws:index/getCallerIdentity:getCallerIdentity": func(string) map[string]any {
 		return map[string]any{"accountId": AccountID, "arn": "arn:aws:iam::" + AccountID + ":user/ci", "userId": "AIDAEXAMPLE", "id": AccountID}
 	},
-	"aws:index/getPartition:getPartition": func(map[string]any) map[string]any {
+	"aws:index/getPartition:getPartition": func(string) map[string]any {
 		return map[string]any{"partition": Partition, "dnsSuffix": "amazonaws.com", "reverseDnsPrefix": "com.amazonaws", "id": Partition}
 	},
-	"aws:index/getRegion:getRegion": func(map[string]any) map[string]any {
-		return map[string]any{"name": Region, "region": Region, "endpoint": "ec2." + Region + ".amazonaws.com", "description": "US East (N. Virginia)", "id": Region}
+	"aws:index/getRegion:getRegion": func(region string) map[string]any {
+		return map[string]any{"name": region, "region": region, "endpoint": "ec2." + region + ".amazonaws.com", "description": region, "id": region}
 	},
-	"aws:index/getAvailabilityZones:getAvailabilityZones": func(map[string]any) map[string]any {
-		ids := make([]any, len(AvailabilityZones))
-		names := make([]any, len(AvailabilityZones))
-		for i, az := range AvailabilityZones {
+	"aws:index/getAvailabilityZones:getAvailabilityZones": func(region string) map[string]any {
+		zones := ZonesOf(region)
+		ids := make([]any, len(zones))
+		names := make([]any, len(zones))
+		for i, az := range zones {
 			names[i] = az
-			ids[i] = fmt.Sprintf("use1-az%d", i+1)
+			ids[i] = fmt.Sprintf("%s-az%d", region, i+1)
 		}
-		return map[string]any{"names": names, "zoneIds": ids, "id": Region, "groupNames": []any{Region}}
+		return map[string]any{"names": names, "zoneIds": ids, "id": region, "groupNames": []any{region}}
 	},
-	"aws:elb/getServiceAccount:getServiceAccount": func(map[string]any) map[string]any {
-		return map[string]any{"arn": ELBAccountARN, "id": "127311923021"}
+	"aws:elb/getServiceAccount:getServiceAccount": func(region string) map[string]any {
+		account, ok := elbAccounts[region]
+		if !ok {
+			account = "127311923021"
+		}
+		return map[string]any{"arn": "arn:aws:iam::" + account + ":root", "id": account}
 	},
 }
 
@@ -334,7 +350,7 @@ var typeOutputs = map[string]func(r *Resource, name, id string) (string, map[str
 		return "eipalloc-" + id, map[string]any{"publicIp": fmt.Sprintf("203.0.113.%d", 1+int(id[0])%200), "allocationId": "eipalloc-" + id}
 	},
 	"aws:cloudwatch/logGroup:LogGroup": func(r *Resource, name, _ string) (string, map[string]any) {
-		return name, map[string]any{"arn": fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", Region, AccountID, name)}
+		return name, map[string]any{"arn": fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", r.Region, AccountID, name)}
 	},
 	"aws:iam/role:Role": func(r *Resource, name, _ string) (string, map[string]any) {
 		return name, map[string]any{"arn": fmt.Sprintf("arn:aws:iam::%s:role/%s", AccountID, name), "uniqueId": "AROAEXAMPLE"}
@@ -359,10 +375,10 @@ var typeOutputs = map[string]func(r *Resource, name, id string) (string, map[str
 		if b, ok := r.In["bucket"].(string); ok && b != "" {
 			bucket = b
 		}
-		return bucket, map[string]any{"bucket": bucket, "arn": "arn:aws:s3:::" + bucket, "bucketDomainName": bucket + ".s3.amazonaws.com", "bucketRegionalDomainName": bucket + ".s3." + Region + ".amazonaws.com"}
+		return bucket, map[string]any{"bucket": bucket, "arn": "arn:aws:s3:::" + bucket, "bucketDomainName": bucket + ".s3.amazonaws.com", "bucketRegionalDomainName": bucket + ".s3." + r.Region + ".amazonaws.com"}
 	},
 	"aws:secretsmanager/secret:Secret": func(r *Resource, name, _ string) (string, map[string]any) {
-		arn := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", Region, AccountID, name)
+		arn := fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", r.Region, AccountID, name)
 		return arn, map[string]any{"arn": arn}
 	},
 	"aws:rds/instance:Instance": func(r *Resource, name, id string) (string, map[string]any) {
@@ -370,27 +386,27 @@ var typeOutputs = map[string]func(r *Resource, name, id string) (string, map[str
 		if v, ok := r.In["identifier"].(string); ok && v != "" {
 			identifier = v
 		}
-		address := fmt.Sprintf("%s.c%s.%s.rds.amazonaws.com", identifier, id[:8], Region)
+		address := fmt.Sprintf("%s.c%s.%s.rds.amazonaws.com", identifier, id[:8], r.Region)
 		return identifier, map[string]any{
 			"identifier": identifier, "address": address, "endpoint": address + ":5432", "port": 5432,
-			"resourceId": "db-" + strings.ToUpper(id), "arn": fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", Region, AccountID, identifier),
+			"resourceId": "db-" + strings.ToUpper(id), "arn": fmt.Sprintf("arn:aws:rds:%s:%s:db:%s", r.Region, AccountID, identifier),
 			"masterUserSecrets": []any{map[string]any{
-				"secretArn":    fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:rds!db-%s-XyZ123", Region, AccountID, id),
+				"secretArn":    fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:rds!db-%s-XyZ123", r.Region, AccountID, id),
 				"kmsKeyId":     r.In["masterUserSecretKmsKeyId"],
 				"secretStatus": "active",
 			}},
 		}
 	},
 	"aws:lb/loadBalancer:LoadBalancer": func(r *Resource, name, id string) (string, map[string]any) {
-		arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/app/%s/%s", Region, AccountID, name, id)
-		return arn, map[string]any{"arn": arn, "arnSuffix": fmt.Sprintf("app/%s/%s", name, id), "dnsName": fmt.Sprintf("%s-%s.%s.elb.amazonaws.com", name, id[:8], Region), "zoneId": "Z35SXDOTRQ7X7K"}
+		arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:loadbalancer/app/%s/%s", r.Region, AccountID, name, id)
+		return arn, map[string]any{"arn": arn, "arnSuffix": fmt.Sprintf("app/%s/%s", name, id), "dnsName": fmt.Sprintf("%s-%s.%s.elb.amazonaws.com", name, id[:8], r.Region), "zoneId": "Z35SXDOTRQ7X7K"}
 	},
 	"aws:lb/targetGroup:TargetGroup": func(r *Resource, name, id string) (string, map[string]any) {
-		arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", Region, AccountID, name, id)
+		arn := fmt.Sprintf("arn:aws:elasticloadbalancing:%s:%s:targetgroup/%s/%s", r.Region, AccountID, name, id)
 		return arn, map[string]any{"arn": arn, "arnSuffix": fmt.Sprintf("targetgroup/%s/%s", name, id)}
 	},
 	"aws:ecr/repository:Repository": func(r *Resource, name, _ string) (string, map[string]any) {
-		return name, map[string]any{"repositoryUrl": fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", AccountID, Region, name), "registryId": AccountID}
+		return name, map[string]any{"repositoryUrl": fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com/%s", AccountID, r.Region, name), "registryId": AccountID}
 	},
 	"aws:ec2/launchTemplate:LaunchTemplate": func(r *Resource, _, id string) (string, map[string]any) {
 		return "lt-" + id, map[string]any{"latestVersion": 1, "defaultVersion": 1}
@@ -399,12 +415,12 @@ var typeOutputs = map[string]func(r *Resource, name, id string) (string, map[str
 		return name, nil
 	},
 	"aws:sns/topic:Topic": func(r *Resource, name, _ string) (string, map[string]any) {
-		arn := fmt.Sprintf("arn:aws:sns:%s:%s:%s", Region, AccountID, name)
+		arn := fmt.Sprintf("arn:aws:sns:%s:%s:%s", r.Region, AccountID, name)
 		return arn, map[string]any{"arn": arn}
 	},
 	"aws:cloudtrail/trail:Trail": func(r *Resource, name, _ string) (string, map[string]any) {
-		arn := fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/%s", Region, AccountID, name)
-		return arn, map[string]any{"arn": arn, "homeRegion": Region}
+		arn := fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/%s", r.Region, AccountID, name)
+		return arn, map[string]any{"arn": arn, "homeRegion": r.Region}
 	},
 	"aws:wafv2/webAcl:WebAcl": func(r *Resource, name, id string) (string, map[string]any) {
 		return id, map[string]any{"arn": fmt.Sprintf("arn:aws:wafv2:%s:%s:regional/webacl/%s/%s", r.Region, AccountID, name, id)}
@@ -422,7 +438,7 @@ func prefixed(prefix string) func(*Resource, string, string) (string, map[string
 // providerRegion returns the region of the explicit provider ref ("<urn>::<id>"), or the default region.
 func (m *Mocks) providerRegion(ref string) string {
 	if ref == "" {
-		return Region
+		return m.Region
 	}
 	urn := ref
 	if i := strings.LastIndex(ref, "::"); i > 0 {
@@ -433,7 +449,7 @@ func (m *Mocks) providerRegion(ref string) string {
 			return region
 		}
 	}
-	return Region
+	return m.Region
 }
 
 func typeSuffix(typ string) string {

@@ -70,7 +70,7 @@ func newApp(t *testing.T, pg pgtest.Server, host string, port int, password, caB
 	}
 	t.Cleanup(func() { closeDB(t, db) })
 	info := server.Info{Service: "8byte-app", Version: "test", Environment: "dev"}
-	return &app{secrets: fake, db: db, handler: server.NewHandler(info, db, logger), logs: logs}
+	return &app{secrets: fake, db: db, handler: server.NewHandler(info, db, db, logger), logs: logs}
 }
 
 func passwordJSON(user, password string) string {
@@ -137,6 +137,56 @@ func TestIntegrationWrongPasswordThenRefresh(t *testing.T) {
 		t.Fatalf("after the secret was corrected: GET /ready = %d %q, want 200", code, reason)
 	}
 	a.assertNoSecret(t, wrong, pg.Password)
+}
+
+// TestIntegrationHeartbeatIsInTheData: the heartbeat each environment writes is read back by GET
+// /data-check, as a disaster-recovery drill reads it from a restored database; before the first write
+// there is none (and no error).
+func TestIntegrationHeartbeatIsInTheData(t *testing.T) {
+	pg := pgtest.FromEnv(t, os.Getenv)
+	a := newApp(t, pg, pg.Host, pg.Port, pg.Password, pg.CA)
+	env := "it-" + randomPassword(t)[:8] // a name of this test's own: the database is shared by the tests
+
+	before := dataCheck(t, a)
+	if _, ok := before[env]; ok {
+		t.Fatalf("a heartbeat of %s before any write: %v", env, before)
+	}
+	start := time.Now().Add(-time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		a.db.RunHeartbeat(ctx, env, time.Hour, func(err error) { t.Errorf("heartbeat: %v", err) })
+		close(done)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if at, ok := dataCheck(t, a)[env]; ok {
+			if at.Before(start) || at.After(time.Now().Add(time.Second)) {
+				t.Fatalf("heartbeat of %s at %s, want the time of the write (after %s)", env, at, start)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no heartbeat of %s within 10 s", env)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	<-done
+}
+
+// dataCheck calls GET /data-check and returns the heartbeats.
+func dataCheck(t *testing.T, a *app) map[string]time.Time {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	a.handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/data-check", nil))
+	var body struct {
+		Heartbeats map[string]time.Time `json:"heartbeats"`
+	}
+	if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &body) != nil {
+		t.Fatalf("GET /data-check = %d %s", rec.Code, rec.Body.String())
+	}
+	return body.Heartbeats
 }
 
 // TestIntegrationPasswordRotation rotates the password under a live pool, as RDS does: the next

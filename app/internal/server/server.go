@@ -38,6 +38,11 @@ type reasoned interface {
 // notReady is the public reason of a check error that gives none.
 const notReady = "not ready"
 
+// HeartbeatReader returns the last heartbeat of each environment in the database (package database).
+type HeartbeatReader interface {
+	Heartbeats(ctx context.Context) (map[string]time.Time, error)
+}
+
 // Info is what GET / shows.
 type Info struct {
 	Service     string `json:"service"`
@@ -45,9 +50,10 @@ type Info struct {
 	Environment string `json:"environment"`
 }
 
-// NewHandler routes GET /health (liveness), GET /ready (the database is reachable over TLS) and
-// GET / (Info), and logs every request but the health checks.
-func NewHandler(info Info, database Checker, logger *slog.Logger) http.Handler {
+// NewHandler routes GET /health (liveness), GET /ready (the database is reachable over TLS),
+// GET /data-check (the last heartbeat of each environment in the database: what a restored database
+// holds) and GET / (Info), and logs every request but the health checks.
+func NewHandler(info Info, database Checker, heartbeats HeartbeatReader, logger *slog.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -65,6 +71,17 @@ func NewHandler(info Info, database Checker, logger *slog.Logger) http.Handler {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	})
+	mux.HandleFunc("GET /data-check", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), ReadinessTimeout)
+		defer cancel()
+		beats, err := heartbeats.Heartbeats(ctx)
+		if err != nil {
+			logger.Warn("reading the heartbeats failed", "error", err)
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": notReady})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"heartbeats": beats})
 	})
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, info)

@@ -46,9 +46,44 @@ func (e reasonError) Reason() string { return e.reason }
 
 var info = Info{Service: "8byte-app", Version: "3f2c1e0", Environment: "dev"}
 
+// fakeHeartbeats answers Heartbeats with beats or err.
+type fakeHeartbeats struct {
+	beats map[string]time.Time
+	err   error
+}
+
+func (f fakeHeartbeats) Heartbeats(context.Context) (map[string]time.Time, error) {
+	return f.beats, f.err
+}
+
+var lastProdHeartbeat = time.Date(2026, 12, 1, 5, 51, 30, 0, time.UTC)
+
 func newTestHandler(db Checker) (http.Handler, *bytes.Buffer) {
+	return newHandlerWithHeartbeats(db, fakeHeartbeats{beats: map[string]time.Time{"prod": lastProdHeartbeat}})
+}
+
+func newHandlerWithHeartbeats(db Checker, beats HeartbeatReader) (http.Handler, *bytes.Buffer) {
 	var logs bytes.Buffer
-	return NewHandler(info, db, slog.New(slog.NewJSONHandler(&logs, nil))), &logs
+	return NewHandler(info, db, beats, slog.New(slog.NewJSONHandler(&logs, nil))), &logs
+}
+
+func TestDataCheckShowsTheHeartbeatsAndNoCause(t *testing.T) {
+	h, _ := newTestHandler(&fakeDatabase{})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/data-check", nil))
+	if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != `{"heartbeats":{"prod":"2026-12-01T05:51:30Z"}}` {
+		t.Fatalf("GET /data-check = %d %s", rec.Code, rec.Body.String())
+	}
+
+	h, logs := newHandlerWithHeartbeats(&fakeDatabase{}, fakeHeartbeats{err: errors.New("password " + secretInError + " rejected")})
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/data-check", nil))
+	if rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), secretInError) {
+		t.Fatalf("GET /data-check on a failing database = %d %s: want 503 without the cause", rec.Code, rec.Body.String())
+	}
+	if !strings.Contains(logs.String(), "reading the heartbeats failed") {
+		t.Fatalf("the cause goes to the log: %s", logs.String())
+	}
 }
 
 func get(t *testing.T, h http.Handler, method, path string) (int, map[string]string, http.Header) {
@@ -239,7 +274,7 @@ func TestJSONAnswersAreNotSniffed(t *testing.T) {
 // TestLongPathMakesAShortLogLine: a 500 KB path is logged cut to logging.MaxFieldBytes, marked.
 func TestLongPathMakesAShortLogLine(t *testing.T) {
 	var logs bytes.Buffer
-	h := NewHandler(info, &fakeDatabase{}, logging.New(&logs, logging.Options{}))
+	h := NewHandler(info, &fakeDatabase{}, fakeHeartbeats{}, logging.New(&logs, logging.Options{}))
 	path := "/" + strings.Repeat("a", 500<<10)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))

@@ -189,6 +189,7 @@ type Repo struct {
 	Actions   map[string]*action   // by `uses:` reference, ./.github/actions/NAME
 	Vendored  map[string]Vendored  // by owner/repo
 	Required  []string             // the required check names of docs/ci.md
+	Sessions  Sessions             // the session limits of iam/sessions.go
 }
 
 // requiredBlock is the list of required checks in docs/ci.md: one "- `name`" line each between markers.
@@ -229,6 +230,10 @@ func Load(root, vendoredFile string) (*Repo, error) {
 		}
 		a.file = rel(root, f)
 		r.Actions["./"+filepath.ToSlash(filepath.Dir(a.file))] = a
+	}
+
+	if r.Sessions, err = loadSessions(root); err != nil {
+		return nil, err
 	}
 
 	doc, err := os.ReadFile(filepath.Join(root, "docs", "ci.md")) //nolint:gosec // a file of this repository

@@ -16,7 +16,7 @@ package iam
 const (
 	// LongestUpdateMinutes is the longest `pulumi up` the sessions are sized for.
 	LongestUpdateMinutes = 150
-	// JobTimeoutMinutes is the timeout-minutes of every job that assumes a CI role: the longest update
+	// JobTimeoutMinutes is the timeout-minutes of every job that changes a stack: the longest update
 	// plus the job's setup (checkout, Go, Pulumi CLI), within the session.
 	JobTimeoutMinutes = 170
 	// CISessionSeconds is the CI roles' maxSessionDuration and the role-duration-seconds of the jobs that

@@ -120,15 +120,7 @@ func parseConfig(stack string, values map[string]string) (*StackConfig, error) {
 		}
 	}
 
-	sc := &StackConfig{
-		Environment:   env,
-		AppPort:       8000,
-		Network:       network.DefaultConfig(env),
-		GitHub:        iam.DefaultConfig(env),
-		Database:      data.DefaultConfig(env),
-		Compute:       compute.DefaultConfig(env),
-		Observability: observability.DefaultConfig(env),
-	}
+	sc := defaultStackConfig(env)
 	if v, ok := values[keyAppPort]; ok {
 		port, err := strconv.Atoi(strings.TrimSpace(v))
 		if err != nil || port < 1024 || port > 65535 {
@@ -156,6 +148,19 @@ func parseConfig(stack string, values map[string]string) (*StackConfig, error) {
 		return nil, settings.Invalid(keyAppPort, sc.AppPort, "must differ from the database port %d", postgresPort)
 	}
 	return sc, nil
+}
+
+// defaultStackConfig is the configuration of env before the stack's values are read: each tier's defaults.
+func defaultStackConfig(env settings.Environment) *StackConfig {
+	return &StackConfig{
+		Environment:   env,
+		AppPort:       8000,
+		Network:       network.DefaultConfig(env),
+		GitHub:        iam.DefaultConfig(env),
+		Database:      data.DefaultConfig(env),
+		Compute:       compute.DefaultConfig(env),
+		Observability: observability.DefaultConfig(env),
+	}
 }
 
 // rejectUnknownKeys fails on a key of the 8byte namespace that this program does not read: the engine

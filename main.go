@@ -22,20 +22,26 @@ import (
 	"github.com/8byte/infra/settings"
 )
 
-func main() {
-	pulumi.Run(func(ctx *pulumi.Context) error {
-		if err := rejectUnknownKeys(os.Getenv(pulumi.EnvConfig)); err != nil {
-			return err
-		}
-		outputs, err := deploy(ctx)
-		if err != nil {
-			return err
-		}
-		for name, value := range outputs {
-			ctx.Export(name, value)
-		}
-		return nil
-	})
+func main() { pulumi.Run(program, mainOptions...) }
+
+// mainOptions are extra options of main's run: none in a deployment (the engine configures the run through
+// the process environment); the tests set the mock cloud here to run the real main.
+var mainOptions []pulumi.RunOption
+
+// program is the whole Pulumi program: it refuses unknown config keys (the engine passes all of them in
+// pulumi.EnvConfig), deploys the stack and exports every output deploy returns.
+func program(ctx *pulumi.Context) error {
+	if err := rejectUnknownKeys(os.Getenv(pulumi.EnvConfig)); err != nil {
+		return err
+	}
+	outputs, err := deploy(ctx)
+	if err != nil {
+		return err
+	}
+	for name, value := range outputs {
+		ctx.Export(name, value)
+	}
+	return nil
 }
 
 // deploy reads the configuration, builds the tiers in order and returns the stack outputs. IAM comes

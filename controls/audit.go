@@ -53,7 +53,11 @@ func identityCheck(id, title, checks string, types []string, bad func(action str
 
 // addStatement appends an Allow statement to the first policy of typ.
 func addStatement(s *Stack, typ, action, resource string) {
-	r := first(s, typ)
+	addStatementTo(first(s, typ), action, resource)
+}
+
+// addStatementTo appends an Allow statement to the policy of r.
+func addStatementTo(r *tests.Resource, action, resource string) {
 	sts := statements(r, "policy")
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"` + action + `","Resource":"` + resource + `"}`
 	for range sts {
@@ -76,21 +80,26 @@ func decryptsAnyKey(action string, resources []string) bool {
 // auditControls are the Security Hub IAM, KMS, SNS, SSM, CloudTrail and CloudWatch controls and the
 // design's monitoring controls.
 var auditControls = []*Control{
-	identityCheck("IAM.1", "IAM policies should not allow full \"*\" administrative privileges",
+	withBranches(identityCheck("IAM.1", "IAM policies should not allow full \"*\" administrative privileges",
 		"no identity policy of the stack allows Action * on Resource *", []string{typeIAMPolicy, typeRolePolicy, typeRole},
 		func(a string, res []string) bool { return a == "*" && slices.Contains(res, "*") },
 		func(s *Stack) { addStatement(s, typeIAMPolicy, "*", "*") }),
+		Branch{"in an inline role policy", func(s *Stack) { addStatement(s, typeRolePolicy, "*", "*") }}),
 	identityCheck("IAM.21", "IAM customer managed policies that you create should not allow wildcard actions for services",
 		"no identity policy of the stack (managed or inline: stricter than the control) allows a whole service (\"ec2:*\")",
 		[]string{typeIAMPolicy, typeRolePolicy, typeRole},
 		func(a string, _ []string) bool { return serviceWildcard(a) },
-		func(s *Stack) { addStatement(s, typeIAMPolicy, "ec2:*", "*") }),
-	identityCheck("KMS.1", "IAM customer managed policies should not allow decryption actions on all KMS keys",
+		// Proven on the stack without the accepted boundary, whose only other policies are inline ones.
+		func(s *Stack) { addStatement(s, typeRolePolicy, "s3:*", "arn:aws:s3:::b") }),
+	withBranches(identityCheck("KMS.1", "IAM customer managed policies should not allow decryption actions on all KMS keys",
 		"no customer managed policy allows kms:Decrypt or kms:ReEncryptFrom on Resource *", []string{typeIAMPolicy},
 		decryptsAnyKey, func(s *Stack) { addStatement(s, typeIAMPolicy, "kms:Decrypt", "*") }),
-	identityCheck("KMS.2", "IAM principals should not have IAM inline policies that allow decryption actions on all KMS keys",
+		Branch{"kms:ReEncryptFrom", func(s *Stack) { addStatement(s, typeIAMPolicy, "kms:ReEncryptFrom", "*") }},
+		Branch{"kms:*", func(s *Stack) { addStatement(s, typeIAMPolicy, "kms:*", "*") }}),
+	withBranches(identityCheck("KMS.2", "IAM principals should not have IAM inline policies that allow decryption actions on all KMS keys",
 		"no inline role policy allows kms:Decrypt or kms:ReEncryptFrom on Resource *", []string{typeRolePolicy, typeRole},
 		decryptsAnyKey, func(s *Stack) { addStatement(s, typeRolePolicy, "kms:Decrypt", "*") }),
+		Branch{"kms:ReEncryptFrom", func(s *Stack) { addStatement(s, typeRolePolicy, "kms:ReEncryptFrom", "*") }}),
 	{
 		ID: "SNS.1", Title: "SNS topics should be encrypted at-rest using AWS KMS",
 		Checks: "every topic is encrypted with a customer-managed key of the stack (the AWS managed key drops alarm notifications)",
@@ -101,7 +110,8 @@ var auditControls = []*Control{
 				return unless(key != "" && (s.ByOutput("arn", key) != nil || s.ByOutput("id", key) != nil), t, "not encrypted with a key of the stack")
 			})
 		},
-		Break: func(s *Stack) { set(first(s, typeTopic), "kmsMasterKeyId", "alias/aws/sns") },
+		Break:    func(s *Stack) { set(first(s, typeTopic), "kmsMasterKeyId", "alias/aws/sns") },
+		Branches: []Branch{{"no key", func(s *Stack) { set(first(s, typeTopic), "kmsMasterKeyId", nil) }}},
 	},
 	{
 		ID: "SSM.1", Title: "Amazon EC2 instances should be managed by AWS Systems Manager",
@@ -129,27 +139,40 @@ var auditControls = []*Control{
 				set(a, "policyArn", "arn:aws:iam::aws:policy/ReadOnlyAccess")
 			}
 		},
+		Branches: []Branch{{"an instance profile outside the stack", func(s *Stack) {
+			set(first(s, typeLaunchTemplate), "iamInstanceProfile", map[string]any{"arn": "arn:aws:iam::123456789012:instance-profile/other"})
+		}}},
 	},
-	trailCheck("CloudTrail.1", "CloudTrail should be enabled and configured with at least one multi-Region trail that includes read and write management events",
+	withBranches(trailCheck("CloudTrail.1", "CloudTrail should be enabled and configured with at least one multi-Region trail that includes read and write management events",
 		"a multi-region trail with global service events and all management events (no selector excluding them)",
 		func(t *tests.Resource) bool {
 			return t.Bool("isMultiRegionTrail") && t.Bool("includeGlobalServiceEvents") && t.Get("enableLogging") != false &&
 				(t.Get("eventSelectors") == nil || t.String("eventSelectors.0.readWriteType") == "All")
 		},
 		func(t *tests.Resource) { set(t, "isMultiRegionTrail", false) }),
+		Branch{"no global service events", func(s *Stack) { set(first(s, typeTrail), "includeGlobalServiceEvents", false) }},
+		Branch{"logging off", func(s *Stack) { set(first(s, typeTrail), "enableLogging", false) }},
+		Branch{"write events only", func(s *Stack) {
+			set(first(s, typeTrail), "eventSelectors", []any{map[string]any{"readWriteType": "WriteOnly"}})
+		}}),
 	trailCheck("CloudTrail.2", "CloudTrail should have encryption at-rest enabled", "the trail encrypts its log files with a KMS key",
 		func(t *tests.Resource) bool { return t.String("kmsKeyId") != "" },
 		func(t *tests.Resource) { set(t, "kmsKeyId", nil) }),
 	trailCheck("CloudTrail.4", "CloudTrail log file validation should be enabled", "log file validation is on",
 		func(t *tests.Resource) bool { return t.Bool("enableLogFileValidation") },
 		func(t *tests.Resource) { set(t, "enableLogFileValidation", false) }),
-	trailCheck("CloudTrail.5", "CloudTrail trails should be integrated with Amazon CloudWatch Logs",
+	withBranches(trailCheck("CloudTrail.5", "CloudTrail trails should be integrated with Amazon CloudWatch Logs",
 		"the trail delivers to a log group of the stack (ARN ending in :*) through a role",
 		func(t *tests.Resource) bool {
 			arn := t.String("cloudWatchLogsGroupArn")
 			return strings.HasSuffix(arn, ":*") && t.String("cloudWatchLogsRoleArn") != ""
 		},
 		func(t *tests.Resource) { set(t, "cloudWatchLogsGroupArn", nil) }),
+		Branch{"no delivery role", func(s *Stack) { set(first(s, typeTrail), "cloudWatchLogsRoleArn", nil) }},
+		Branch{"a log stream instead of the group", func(s *Stack) {
+			t := first(s, typeTrail)
+			set(t, "cloudWatchLogsGroupArn", strings.TrimSuffix(t.String("cloudWatchLogsGroupArn"), ":*"))
+		}}),
 	{
 		ID: "Design.Mon.1", Title: "Every alarm notifies",
 		Checks: "every metric alarm has alarm and OK actions, all of them SNS topics of the stack",
@@ -171,6 +194,13 @@ var auditControls = []*Control{
 			})
 		},
 		Break: func(s *Stack) { set(first(s, typeAlarm), "okActions", []any{}) },
+		Branches: []Branch{
+			{"no alarm actions", func(s *Stack) { set(first(s, typeAlarm), "alarmActions", []any{}) }},
+			{"an action that is not a topic of the stack", func(s *Stack) {
+				a := first(s, typeAlarm)
+				set(a, "alarmActions", append(a.Get("alarmActions").([]any), "arn:aws:automate:us-east-1:ec2:stop"))
+			}},
+		},
 	},
 	{
 		ID: "Design.Mon.2", Title: "Alarm notifications reach people",
@@ -191,6 +221,11 @@ var auditControls = []*Control{
 				set(sub, "topic", "arn:other")
 			}
 		},
+		Branches: []Branch{{"only non-email subscriptions", func(s *Stack) {
+			for _, sub := range s.OfType(typeSubscription) {
+				set(sub, "protocol", "sqs")
+			}
+		}}},
 	},
 	{
 		ID: "Design.Logs.1", Title: "Every log group expires its logs, a year or more in prod",
@@ -206,6 +241,11 @@ var auditControls = []*Control{
 			})
 		},
 		Break: func(s *Stack) { set(first(s, typeLogGroup), "retentionInDays", nil) },
+		Branches: []Branch{{"a month in prod", func(s *Stack) {
+			if s.Env.IsProd() {
+				set(first(s, typeLogGroup), "retentionInDays", 30)
+			}
+		}}},
 	},
 }
 
@@ -250,6 +290,9 @@ var wildcardResourceControl = &Control{
 		return out
 	},
 	Break: func(s *Stack) { addStatement(s, typeRolePolicy, "s3:GetObject", "*") },
+	Branches: []Branch{
+		{"an allow-listed action without its condition", func(s *Stack) { addStatement(s, typeRolePolicy, "cloudwatch:PutMetricData", "*") }},
+	},
 }
 
 func hasConditionKey(st policy.Statement, key string) bool {

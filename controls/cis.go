@@ -57,6 +57,20 @@ func cisControls() []*Control {
 					}
 				}
 			},
+			Branches: []Branch{
+				{"the filter on another log group", func(s *Stack) {
+					for _, f := range s.OfType(typeMetricFilter) {
+						if f.String("pattern") == p.pattern {
+							set(f, "logGroupName", "other")
+						}
+					}
+				}},
+				{"no alarm on its metric notifies a subscriber", func(s *Stack) {
+					for _, sub := range s.OfType(typeSubscription) {
+						set(sub, "topic", "arn:other")
+					}
+				}},
+			},
 		})
 	}
 	return out

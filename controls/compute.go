@@ -51,6 +51,15 @@ func noPublicIP(lt *tests.Resource) (bool, string) {
 }
 
 func breakIMDS(lt *tests.Resource) { set(lt, "metadataOptions.httpTokens", "optional") }
+
+// publicIPBranches are the other ways a launch template may hand out a public IP.
+var publicIPBranches = []Branch{
+	{"an interface that leaves the flag to the subnet", func(s *Stack) {
+		set(first(s, typeLaunchTemplate), "networkInterfaces", []any{map[string]any{"deviceIndex": 0}})
+	}},
+	{"no network interface", func(s *Stack) { set(first(s, typeLaunchTemplate), "networkInterfaces", []any{}) }},
+}
+
 func breakPublicIP(lt *tests.Resource) {
 	set(lt, "networkInterfaces", []any{map[string]any{"associatePublicIpAddress": "true"}})
 }
@@ -58,7 +67,7 @@ func breakPublicIP(lt *tests.Resource) {
 // computeControls are the Security Hub EC2, Auto Scaling, ELB and ECR controls and the design's
 // web-traffic controls.
 var computeControls = []*Control{
-	launchTemplateCheck("EC2.3", "Attached Amazon EBS volumes should be encrypted at-rest",
+	withBranches(launchTemplateCheck("EC2.3", "Attached Amazon EBS volumes should be encrypted at-rest",
 		"every block device of every launch template is an encrypted EBS volume",
 		func(lt *tests.Resource) (bool, string) {
 			devices := list(lt, "blockDeviceMappings")
@@ -73,10 +82,11 @@ var computeControls = []*Control{
 		func(lt *tests.Resource) {
 			set(lt, "blockDeviceMappings", []any{map[string]any{"ebs": map[string]any{"encrypted": "false"}}})
 		}),
+		Branch{"no block device mapping", func(s *Stack) { set(first(s, typeLaunchTemplate), "blockDeviceMappings", []any{}) }}),
 	launchTemplateCheck("EC2.8", "EC2 instances should use Instance Metadata Service Version 2 (IMDSv2)",
 		"every launch template requires IMDSv2 tokens", imdsV2Required, breakIMDS),
-	launchTemplateCheck("EC2.9", "EC2 instances should not have a public IPv4 address",
-		"every launch template's network interfaces set associatePublicIpAddress false", noPublicIP, breakPublicIP),
+	withBranches(launchTemplateCheck("EC2.9", "EC2 instances should not have a public IPv4 address",
+		"every launch template's network interfaces set associatePublicIpAddress false", noPublicIP, breakPublicIP), publicIPBranches...),
 	{
 		ID: "EC2.10", Title: "Amazon EC2 should be configured to use VPC endpoints that are created for the Amazon EC2 service",
 		Checks: "the VPC has an interface endpoint for com.amazonaws.<region>.ec2",
@@ -96,9 +106,20 @@ var computeControls = []*Control{
 				set(e, "serviceName", "com.amazonaws.none")
 			}
 		},
+		Fix: func(s *Stack) { // the accepted missing endpoint, added for the proof
+			for _, vpc := range s.OfType(typeVpc) {
+				s.Resources = append(s.Resources, &tests.Resource{Type: typeVpcEndpoint, Name: prefixOf(s) + "-ec2-endpoint",
+					In: map[string]any{"vpcId": vpc.Out["id"], "serviceName": "com.amazonaws." + s.region() + ".ec2"}, Out: map[string]any{}})
+			}
+		},
+		Branches: []Branch{{"an endpoint of another VPC", func(s *Stack) {
+			for _, e := range s.OfType(typeVpcEndpoint) {
+				set(e, "vpcId", "vpc-other")
+			}
+		}}},
 	},
-	launchTemplateCheck("EC2.25", "Amazon EC2 launch templates should not assign public IPs to network interfaces",
-		"every launch template's network interfaces set associatePublicIpAddress false", noPublicIP, breakPublicIP),
+	withBranches(launchTemplateCheck("EC2.25", "Amazon EC2 launch templates should not assign public IPs to network interfaces",
+		"every launch template's network interfaces set associatePublicIpAddress false", noPublicIP, breakPublicIP), publicIPBranches...),
 	{
 		ID: "AutoScaling.1", Title: "Auto Scaling groups associated with a load balancer should use ELB health checks",
 		Checks: "every Auto Scaling group behind a target group uses ELB health checks with a grace period",
@@ -109,7 +130,8 @@ var computeControls = []*Control{
 					"health check type %q, grace period %d", g.String("healthCheckType"), g.Int("healthCheckGracePeriod"))
 			})
 		},
-		Break: func(s *Stack) { set(first(s, typeASG), "healthCheckType", "EC2") },
+		Break:    func(s *Stack) { set(first(s, typeASG), "healthCheckType", "EC2") },
+		Branches: []Branch{{"no grace period", func(s *Stack) { set(first(s, typeASG), "healthCheckGracePeriod", 0) }}},
 	},
 	{
 		ID: "AutoScaling.2", Title: "Amazon EC2 Auto Scaling group should cover multiple Availability Zones",
@@ -136,8 +158,8 @@ var computeControls = []*Control{
 			return lt.Int("metadataOptions.httpPutResponseHopLimit") == 1, "hop limit is not 1"
 		},
 		func(lt *tests.Resource) { set(lt, "metadataOptions.httpPutResponseHopLimit", 2) }),
-	launchTemplateCheck("AutoScaling.5", "Amazon EC2 instances launched using Auto Scaling group launch configurations should not have Public IP addresses",
-		"the launch template of every Auto Scaling group assigns no public IP", noPublicIP, breakPublicIP),
+	withBranches(launchTemplateCheck("AutoScaling.5", "Amazon EC2 instances launched using Auto Scaling group launch configurations should not have Public IP addresses",
+		"the launch template of every Auto Scaling group assigns no public IP", noPublicIP, breakPublicIP), publicIPBranches...),
 	{
 		ID: "AutoScaling.6", Title: "Auto Scaling groups should use multiple instance types in multiple Availability Zones",
 		Checks: "every Auto Scaling group has a mixed instances policy with more than one instance type",
@@ -149,6 +171,11 @@ var computeControls = []*Control{
 			})
 		},
 		Break: func(s *Stack) { set(first(s, typeASG), "mixedInstancesPolicy", nil) },
+		Fix: func(s *Stack) { // the accepted single instance type, made mixed for the proof
+			for _, g := range s.OfType(typeASG) {
+				set(g, "mixedInstancesPolicy.launchTemplate.overrides", []any{map[string]any{"instanceType": "t3.small"}, map[string]any{"instanceType": "t3a.small"}})
+			}
+		},
 	},
 	{
 		ID: "AutoScaling.9", Title: "Amazon EC2 Auto Scaling groups should use Amazon EC2 launch templates",
@@ -164,6 +191,7 @@ var computeControls = []*Control{
 			set(g, "launchTemplate", nil)
 			set(g, "launchConfiguration", "legacy")
 		},
+		Branches: []Branch{{"a launch configuration besides the template", func(s *Stack) { set(first(s, typeASG), "launchConfiguration", "legacy") }}},
 	},
 	{
 		ID: "ELB.1", Title: "Application Load Balancer should be configured to redirect all HTTP requests to HTTPS",
@@ -185,6 +213,13 @@ var computeControls = []*Control{
 				}
 			}
 		},
+		Branches: []Branch{{"a redirect to HTTP", func(s *Stack) {
+			for _, l := range s.OfType(typeListener) {
+				if l.String("protocol") == "HTTP" {
+					set(l, "defaultActions.0.redirect.protocol", "HTTP")
+				}
+			}
+		}}},
 	},
 	lbCheck("ELB.4", "Application Load Balancer should be configured to drop invalid HTTP headers",
 		"every ALB drops invalid header fields",
@@ -249,6 +284,18 @@ var computeControls = []*Control{
 				set(l, "sslPolicy", "ELBSecurityPolicy-2016-08")
 			}
 		},
+		Branches: []Branch{
+			{"no certificate", func(s *Stack) {
+				for _, l := range s.OfType(typeListener) {
+					set(l, "certificateArn", nil)
+				}
+			}},
+			{"no HTTPS listener", func(s *Stack) {
+				for _, l := range s.OfType(typeListener) {
+					set(l, "protocol", "HTTP")
+				}
+			}},
+		},
 	},
 	{
 		ID: "Design.Web.2", Title: "A WAF web ACL protects every internet-facing load balancer",
@@ -269,6 +316,11 @@ var computeControls = []*Control{
 				set(a, "resourceArn", "arn:other")
 			}
 		},
+		Branches: []Branch{{"an association without web ACL", func(s *Stack) {
+			for _, a := range s.OfType(typeWebACLAssoc) {
+				set(a, "webAclArn", "")
+			}
+		}}},
 	},
 	{
 		ID: "ECR.1", Title: "ECR private repositories should have image scanning configured",

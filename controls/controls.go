@@ -6,6 +6,7 @@
 package controls
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,6 +31,23 @@ type Control struct {
 	Evaluate func(s *Stack) []Finding
 	// Break changes a passing stack so that Evaluate must report a finding: the proof the check can fail.
 	Break func(s *Stack)
+	// Branches are the other ways a multi-condition check must fail, one per condition (the IPv6 twin of
+	// an IPv4 rule, each part of a required statement): each one alone, on a passing stack, must be found.
+	Branches []Branch
+	// Fix turns the accepted findings of a stack into passing resources (for a control whose declared
+	// exception covers the whole stack), so that the can-fail proof starts from a passing copy.
+	Fix func(s *Stack)
+}
+
+// Branch is one named way to break a passing stack.
+type Branch struct {
+	Name  string
+	Break func(s *Stack)
+}
+
+// Breaks returns every way to break a passing stack: Break first, then the branches.
+func (c *Control) Breaks() []Branch {
+	return append([]Branch{{Name: "break", Break: c.Break}}, c.Branches...)
 }
 
 // Status of a control in one stack.
@@ -61,12 +79,49 @@ func (e Exception) covers(env settings.Environment, findings []Finding) bool {
 		return true
 	}
 	for _, f := range findings {
-		named := func(name string) bool { return strings.HasSuffix(f.Resource, " "+settings.Prefix(env)+"-"+name) }
-		if !slices.ContainsFunc(e.Resources, named) {
+		if !slices.ContainsFunc(e.Resources, func(name string) bool { return e.names(env, f, name) }) {
 			return false
 		}
 	}
 	return true
+}
+
+// names reports whether finding f is about the resource the exception calls name in env's stack.
+func (e Exception) names(env settings.Environment, f Finding, name string) bool {
+	return strings.HasSuffix(f.Resource, " "+settings.Prefix(env)+"-"+name)
+}
+
+// Needed reports whether the exception still accepts something in s: a control that covers nothing in
+// the stack, or a finding about each of the resources it names (any finding when it names none).
+func (e Exception) Needed(s *Stack, c *Control) bool {
+	if len(s.OfType(c.Types...)) == 0 {
+		return true
+	}
+	findings := c.Evaluate(s)
+	if len(e.Resources) == 0 {
+		return len(findings) > 0
+	}
+	for _, name := range e.Resources {
+		if !slices.ContainsFunc(findings, func(f Finding) bool { return e.names(s.Env, f, name) }) {
+			return false
+		}
+	}
+	return true
+}
+
+// Without returns a copy of s without the resources that the exception names: the stack the control is
+// proven on when its only findings are accepted ones.
+func (e Exception) Without(s *Stack) *Stack {
+	c := s.Clone()
+	c.Resources = slices.DeleteFunc(c.Resources, func(r *tests.Resource) bool {
+		return slices.ContainsFunc(e.Resources, func(name string) bool { return r.Name == settings.Prefix(s.Env)+"-"+name })
+	})
+	return c
+}
+
+// ExceptionFor returns the exception declared for control id in env, if any.
+func ExceptionFor(id string, env settings.Environment) (Exception, bool) {
+	return exceptionFor(id, env, Exceptions)
 }
 
 // Result is the outcome of one control in one stack.
@@ -221,19 +276,40 @@ func first(s *Stack, typ string) *tests.Resource {
 	return rs[0]
 }
 
-// set replaces the input at a dotted path of r ("metadataOptions.httpTokens"), creating maps on the way.
+// set replaces the input at a dotted path of r ("metadataOptions.httpTokens", "rules.0.status"),
+// creating maps on the way; a number indexes an existing list.
 func set(r *tests.Resource, path string, value any) {
 	parts := strings.Split(path, ".")
-	m := r.In
-	for _, p := range parts[:len(parts)-1] {
-		next, ok := m[p].(map[string]any)
-		if !ok {
-			next = map[string]any{}
-			m[p] = next
+	var cur any = r.In
+	for i, p := range parts {
+		last := i == len(parts)-1
+		switch c := cur.(type) {
+		case []any:
+			var n int
+			if _, err := fmt.Sscan(p, &n); err != nil || n < 0 || n >= len(c) {
+				return
+			}
+			if last {
+				c[n] = value
+				return
+			}
+			if _, ok := c[n].(map[string]any); !ok {
+				c[n] = map[string]any{}
+			}
+			cur = c[n]
+		case map[string]any:
+			if last {
+				c[p] = value
+				return
+			}
+			switch c[p].(type) {
+			case map[string]any, []any:
+			default:
+				c[p] = map[string]any{}
+			}
+			cur = c[p]
 		}
-		m = next
 	}
-	m[parts[len(parts)-1]] = value
 }
 
 // truthy reads a flag the provider types as a bool or, in some nested types, as the string "true".
@@ -262,3 +338,29 @@ func list(r *tests.Resource, path string) []map[string]any {
 
 // prefixOf returns the resource-name prefix of the stack, "8byte-<env>".
 func prefixOf(s *Stack) string { return settings.Prefix(s.Env) }
+
+// withBranches adds branches to a control built by a helper.
+func withBranches(c *Control, branches ...Branch) *Control {
+	c.Branches = append(c.Branches, branches...)
+	return c
+}
+
+// editStatements rewrites the policy document at path of r, applying edit to each statement (as a map).
+func editStatements(r *tests.Resource, path string, edit func(st map[string]any)) {
+	var doc map[string]any
+	if json.Unmarshal([]byte(r.String(path)), &doc) != nil {
+		return
+	}
+	sts, ok := doc["Statement"].([]any)
+	if !ok {
+		sts = []any{doc["Statement"]}
+	}
+	for _, st := range sts {
+		if m, ok := st.(map[string]any); ok {
+			edit(m)
+		}
+	}
+	doc["Statement"] = sts
+	raw, _ := json.Marshal(doc)
+	set(r, path, string(raw))
+}

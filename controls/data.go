@@ -61,26 +61,29 @@ var dataControls = []*Control{
 	dbCheck("RDS.2", "RDS DB Instances should prohibit public access", "publiclyAccessible is false",
 		func(db *tests.Resource) bool { return db.Get("publiclyAccessible") == false },
 		func(db *tests.Resource) { set(db, "publiclyAccessible", true) }),
-	dbCheck("RDS.3", "RDS DB instances should have encryption at-rest enabled", "storage is encrypted with a customer-managed KMS key",
+	withBranches(dbCheck("RDS.3", "RDS DB instances should have encryption at-rest enabled", "storage is encrypted with a customer-managed KMS key",
 		func(db *tests.Resource) bool { return db.Bool("storageEncrypted") && db.String("kmsKeyId") != "" },
 		func(db *tests.Resource) { set(db, "storageEncrypted", false) }),
+		Branch{"the AWS managed key", func(s *Stack) { set(first(s, typeDB), "kmsKeyId", nil) }}),
 	dbCheck("RDS.5", "RDS DB instances should be configured with multiple Availability Zones", "multiAz is true",
 		func(db *tests.Resource) bool { return db.Bool("multiAz") },
 		func(db *tests.Resource) { set(db, "multiAz", false) }),
-	dbCheck("RDS.6", "Enhanced monitoring should be configured for RDS DB instances", "monitoringInterval > 0 with a monitoring role",
+	withBranches(dbCheck("RDS.6", "Enhanced monitoring should be configured for RDS DB instances", "monitoringInterval > 0 with a monitoring role",
 		func(db *tests.Resource) bool {
 			return db.Int("monitoringInterval") > 0 && db.String("monitoringRoleArn") != ""
 		},
 		func(db *tests.Resource) { set(db, "monitoringInterval", 0) }),
+		Branch{"no monitoring role", func(s *Stack) { set(first(s, typeDB), "monitoringRoleArn", nil) }}),
 	dbCheck("RDS.8", "RDS DB instances should have deletion protection enabled", "deletionProtection is true",
 		func(db *tests.Resource) bool { return db.Bool("deletionProtection") },
 		func(db *tests.Resource) { set(db, "deletionProtection", false) }),
-	dbCheck("RDS.9", "RDS DB instances should publish logs to CloudWatch Logs", "the postgresql and upgrade logs are exported",
+	withBranches(dbCheck("RDS.9", "RDS DB instances should publish logs to CloudWatch Logs", "the postgresql and upgrade logs are exported",
 		func(db *tests.Resource) bool {
 			logs := db.Strings("enabledCloudwatchLogsExports")
 			return slices.Contains(logs, "postgresql") && slices.Contains(logs, "upgrade")
 		},
 		func(db *tests.Resource) { set(db, "enabledCloudwatchLogsExports", []any{"upgrade"}) }),
+		Branch{"no upgrade log", func(s *Stack) { set(first(s, typeDB), "enabledCloudwatchLogsExports", []any{"postgresql"}) }}),
 	dbCheck("RDS.10", "IAM authentication should be configured for RDS instances", "IAM database authentication is on",
 		func(db *tests.Resource) bool { return db.Bool("iamDatabaseAuthenticationEnabled") },
 		func(db *tests.Resource) { set(db, "iamDatabaseAuthenticationEnabled", false) }),
@@ -96,20 +99,28 @@ var dataControls = []*Control{
 	dbCheck("RDS.18", "RDS instances should be deployed in a VPC", "the instance is in a DB subnet group of the VPC",
 		func(db *tests.Resource) bool { return db.String("dbSubnetGroupName") != "" },
 		func(db *tests.Resource) { set(db, "dbSubnetGroupName", nil) }),
-	dbCheck("RDS.23", "RDS instances should not use a database engine default port", "the port is not 5432",
+	fixed(dbCheck("RDS.23", "RDS instances should not use a database engine default port", "the port is not 5432",
 		func(db *tests.Resource) bool { return db.Int("port") != 0 && db.Int("port") != 5432 },
 		func(db *tests.Resource) { set(db, "port", 5432) }),
-	dbCheck("RDS.25", "RDS database instances should use a custom administrator username", "the master username is not postgres",
+		func(s *Stack) { // the accepted default port, moved for the proof
+			for _, db := range s.OfType(typeDB) {
+				set(db, "port", 5433)
+			}
+		}),
+	withBranches(dbCheck("RDS.25", "RDS database instances should use a custom administrator username", "the master username is not postgres",
 		func(db *tests.Resource) bool {
 			return db.String("username") != "" && db.String("username") != "postgres"
 		},
 		func(db *tests.Resource) { set(db, "username", "postgres") }),
-	dbCheck("Design.Data.1", "Database credentials are generated and rotated by AWS in Secrets Manager",
+		Branch{"no username", func(s *Stack) { set(first(s, typeDB), "username", nil) }}),
+	withBranches(dbCheck("Design.Data.1", "Database credentials are generated and rotated by AWS in Secrets Manager",
 		"manageMasterUserPassword is on, with a customer-managed key, and no password is set anywhere",
 		func(db *tests.Resource) bool {
 			return db.Bool("manageMasterUserPassword") && db.String("masterUserSecretKmsKeyId") != "" && db.Get("password") == nil
 		},
 		func(db *tests.Resource) { set(db, "password", "hunter2") }),
+		Branch{"password not managed", func(s *Stack) { set(first(s, typeDB), "manageMasterUserPassword", false) }},
+		Branch{"managed secret under the AWS managed key", func(s *Stack) { set(first(s, typeDB), "masterUserSecretKmsKeyId", nil) }}),
 	{
 		ID: "Design.Data.2", Title: "Cross-region backup replication",
 		Checks: "every RDS instance's automated backups are replicated to another region with a KMS key of that region",
@@ -129,6 +140,18 @@ var dataControls = []*Control{
 				r.Region = first(s, typeDB).Region
 			}
 		},
+		Branches: []Branch{
+			{"replica without its key", func(s *Stack) {
+				for _, r := range s.OfType(typeDBReplication) {
+					set(r, "kmsKeyId", nil)
+				}
+			}},
+			{"replicating another instance", func(s *Stack) {
+				for _, r := range s.OfType(typeDBReplication) {
+					set(r, "sourceDbInstanceArn", "arn:other")
+				}
+			}},
+		},
 	},
 	{
 		ID: "S3.1", Title: "S3 general purpose buckets should have block public access settings enabled",
@@ -141,7 +164,7 @@ var dataControls = []*Control{
 		},
 		Break: func(s *Stack) { set(first(s, typeAccountPAB), "blockPublicPolicy", false) },
 	},
-	bucketCheck("S3.5", "S3 general purpose buckets should require requests to use SSL",
+	withBranches(bucketCheck("S3.5", "S3 general purpose buckets should require requests to use SSL",
 		"every bucket policy denies s3:* on the bucket and its objects when aws:SecureTransport is false", typeBucketPolicy,
 		func(p *tests.Resource) bool {
 			for _, st := range statements(p, "policy") {
@@ -153,6 +176,13 @@ var dataControls = []*Control{
 			return false
 		},
 		func(p *tests.Resource) { set(p, "policy", `{"Version":"2012-10-17","Statement":[]}`) }),
+		tlsBranch("allow instead of deny", func(st map[string]any) { st["Effect"] = "Allow" }),
+		tlsBranch("only some actions", func(st map[string]any) { st["Action"] = "s3:GetObject" }),
+		tlsBranch("the bucket but not its objects", func(st map[string]any) { st["Resource"] = st["Resource"].([]any)[:1] }),
+		tlsBranch("no TLS condition", func(st map[string]any) { delete(st, "Condition") }),
+		tlsBranch("the condition inverted", func(st map[string]any) {
+			st["Condition"] = map[string]any{"Bool": map[string]any{"aws:SecureTransport": "true"}}
+		})),
 	bucketCheck("S3.8", "S3 general purpose buckets should block public access",
 		"every bucket has a public access block with all four flags on", typeBucketPAB, allFlags,
 		func(r *tests.Resource) { set(r, "ignorePublicAcls", false) }),
@@ -160,33 +190,43 @@ var dataControls = []*Control{
 		"every bucket logs its server access to the access-log bucket", typeBucketLogging,
 		func(r *tests.Resource) bool { return r.String("targetBucket") != "" },
 		func(r *tests.Resource) { set(r, "bucket", "other") }),
-	bucketCheck("S3.10", "S3 general purpose buckets with versioning enabled should have Lifecycle configurations",
+	withBranches(bucketCheck("S3.10", "S3 general purpose buckets with versioning enabled should have Lifecycle configurations",
 		"every (versioned) bucket has an enabled lifecycle rule that expires noncurrent versions", typeBucketLife,
 		func(r *tests.Resource) bool {
 			return r.String("rules.0.status") == "Enabled" && r.Int("rules.0.noncurrentVersionExpiration.noncurrentDays") > 0
 		},
 		func(r *tests.Resource) { set(r, "rules", []any{}) }),
+		Branch{"noncurrent versions kept", func(s *Stack) { set(first(s, typeBucketLife), "rules.0.noncurrentVersionExpiration", nil) }}),
 	bucketCheck("S3.12", "ACLs should not be used to manage user access to S3 general purpose buckets",
 		"every bucket's object ownership is BucketOwnerEnforced (ACLs disabled)", typeBucketOwner,
 		func(r *tests.Resource) bool { return r.String("rule.objectOwnership") == "BucketOwnerEnforced" },
 		func(r *tests.Resource) { set(r, "rule.objectOwnership", "ObjectWriter") }),
-	bucketCheck("S3.13", "S3 general purpose buckets should have Lifecycle configurations",
+	withBranches(bucketCheck("S3.13", "S3 general purpose buckets should have Lifecycle configurations",
 		"every bucket has an enabled lifecycle rule that expires objects", typeBucketLife,
 		func(r *tests.Resource) bool {
 			return r.String("rules.0.status") == "Enabled" && r.Int("rules.0.expiration.days") > 0
 		},
 		func(r *tests.Resource) { set(r, "rules.0.status", "Disabled") }),
+		Branch{"objects never expire", func(s *Stack) { set(first(s, typeBucketLife), "rules.0.expiration", nil) }}),
 	bucketCheck("S3.14", "S3 general purpose buckets should have versioning enabled",
 		"every bucket's versioning is Enabled", typeBucketVersion,
 		func(r *tests.Resource) bool { return r.String("versioningConfiguration.status") == "Enabled" },
 		func(r *tests.Resource) { set(r, "versioningConfiguration.status", "Suspended") }),
-	bucketCheck("Design.Data.3", "Every bucket is encrypted at rest",
+	withBranches(bucketCheck("Design.Data.3", "Every bucket is encrypted at rest",
 		"every bucket has default encryption: SSE-KMS with a key, or SSE-S3 (AES256) where the log-delivering service requires it", typeBucketSSE,
 		func(r *tests.Resource) bool {
 			algo := r.String("rules.0.applyServerSideEncryptionByDefault.sseAlgorithm")
 			return algo == "AES256" || (algo == "aws:kms" && r.String("rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId") != "")
 		},
 		func(r *tests.Resource) { set(r, "rules", []any{}) }),
+		Branch{"SSE-KMS without a key", func(s *Stack) {
+			for _, r := range s.OfType(typeBucketSSE) {
+				if r.String("rules.0.applyServerSideEncryptionByDefault.sseAlgorithm") == "aws:kms" {
+					set(r, "rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId", nil)
+					return
+				}
+			}
+		}}),
 	{
 		ID: "SecretsManager.1", Title: "Secrets Manager secrets should have automatic rotation enabled",
 		Checks: "every secret the stack creates has a rotation schedule",
@@ -206,6 +246,12 @@ var dataControls = []*Control{
 				set(r, "secretId", "other")
 			}
 		},
+		Fix: rotateEverySecret,
+		Branches: []Branch{{"rotation without a schedule", func(s *Stack) {
+			for _, r := range s.OfType(typeSecretRotate) {
+				set(r, "rotationRules.automaticallyAfterDays", 0)
+			}
+		}}},
 	},
 	{
 		ID: "SecretsManager.4", Title: "Secrets Manager secrets should be rotated within a specified number of days",
@@ -226,6 +272,7 @@ var dataControls = []*Control{
 				set(r, "rotationRules.automaticallyAfterDays", 365)
 			}
 		},
+		Fix: rotateEverySecret,
 	},
 	{
 		ID: "Design.Data.4", Title: "Every secret is encrypted with a customer-managed key",
@@ -238,6 +285,9 @@ var dataControls = []*Control{
 			})
 		},
 		Break: func(s *Stack) { set(first(s, typeSecret), "kmsKeyId", nil) },
+		Branches: []Branch{{"a key outside the stack", func(s *Stack) {
+			set(first(s, typeSecret), "kmsKeyId", "arn:aws:kms:us-east-1:111122223333:key/other")
+		}}},
 	},
 	{
 		ID: "KMS.4", Title: "AWS KMS key rotation should be enabled",
@@ -250,6 +300,34 @@ var dataControls = []*Control{
 		},
 		Break: func(s *Stack) { set(first(s, typeKey), "enableKeyRotation", false) },
 	},
+}
+
+// tlsBranch breaks the TLS-only statement of the first bucket policy with edit.
+func tlsBranch(name string, edit func(st map[string]any)) Branch {
+	return Branch{name, func(s *Stack) {
+		for _, p := range s.OfType(typeBucketPolicy) {
+			editStatements(p, "policy", func(st map[string]any) {
+				if c, ok := st["Condition"].(map[string]any); ok && c["Bool"] != nil && st["Effect"] == "Deny" {
+					edit(st)
+				}
+			})
+		}
+	}}
+}
+
+// rotateEverySecret adds a 30-day rotation to every secret without one: the accepted unrotated
+// connection secret, rotated for the proof.
+func rotateEverySecret(s *Stack) {
+	for _, sec := range s.OfType(typeSecret) {
+		s.Resources = append(s.Resources, &tests.Resource{Type: typeSecretRotate, Name: sec.Name + "-rotation",
+			In: map[string]any{"secretId": sec.Out["id"], "rotationRules": map[string]any{"automaticallyAfterDays": 30}}, Out: map[string]any{}})
+	}
+}
+
+// fixed sets the Fix of a control built by a helper.
+func fixed(c *Control, fix func(s *Stack)) *Control {
+	c.Fix = fix
+	return c
 }
 
 func allFlags(r *tests.Resource) bool {

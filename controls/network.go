@@ -17,6 +17,7 @@ const (
 	typeNaclRule   = "aws:ec2/networkAclRule:NetworkAclRule"
 	typeFlowLog    = "aws:ec2/flowLog:FlowLog"
 	anywhereIPv4   = "0.0.0.0/0"
+	anywhereIPv6   = "::/0"
 	remoteAdminSSH = 22
 	remoteAdminRDP = 3389
 )
@@ -38,6 +39,10 @@ var networkControls = []*Control{
 			})
 		},
 		Break: func(s *Stack) { set(first(s, typeDefaultSG), "ingress", []any{map[string]any{"fromPort": 0}}) },
+		Branches: []Branch{
+			{"an egress rule", func(s *Stack) { set(first(s, typeDefaultSG), "egress", []any{map[string]any{"fromPort": 0}}) }},
+			{"default group not adopted", func(s *Stack) { set(first(s, typeDefaultSG), "vpcId", "vpc-other") }},
+		},
 	},
 	{
 		ID: "EC2.6", Title: "VPC flow logging should be enabled in all VPCs",
@@ -54,6 +59,9 @@ var networkControls = []*Control{
 			})
 		},
 		Break: func(s *Stack) { set(first(s, typeFlowLog), "trafficType", "REJECT") },
+		Branches: []Branch{
+			{"flow log of another VPC", func(s *Stack) { set(first(s, typeFlowLog), "vpcId", "vpc-other") }},
+		},
 	},
 	{
 		ID: "EC2.13", Title: "Security groups should not allow ingress from 0.0.0.0/0 or ::/0 to port 22",
@@ -65,6 +73,24 @@ var networkControls = []*Control{
 			})
 		},
 		Break: func(s *Stack) { breakRuleOpen(s, remoteAdminSSH) },
+		Branches: []Branch{
+			{"IPv6 ::/0 on 22", func(s *Stack) { breakRuleOpenIPv6(s, remoteAdminSSH) }},
+			{"all protocols from 0.0.0.0/0", func(s *Stack) {
+				breakRule(s, func(r *tests.Resource) {
+					set(r, "cidrIpv4", anywhereIPv4)
+					set(r, "ipProtocol", "-1")
+					set(r, "fromPort", -1)
+					set(r, "toPort", -1)
+				})
+			}},
+			{"a range covering 22", func(s *Stack) {
+				breakRule(s, func(r *tests.Resource) {
+					set(r, "cidrIpv4", anywhereIPv4)
+					set(r, "fromPort", 0)
+					set(r, "toPort", 1023)
+				})
+			}},
+		},
 	},
 	{
 		ID: "EC2.15", Title: "EC2 subnets should not automatically assign public IP addresses",
@@ -104,14 +130,37 @@ var networkControls = []*Control{
 			})
 		},
 		Break: func(s *Stack) { breakRuleOpen(s, 8000) },
+		Branches: []Branch{
+			{"IPv6 ::/0 on 8000", func(s *Stack) { breakRuleOpenIPv6(s, 8000) }},
+			{"port 443 open to the internet on the app group", func(s *Stack) {
+				for _, r := range s.OfType(typeIngress) {
+					if sg := s.ByOutput("id", r.String("securityGroupId")); sg != nil && sg.Name == prefixOf(s)+"-app-sg" {
+						set(r, "referencedSecurityGroupId", nil)
+						set(r, "cidrIpv4", anywhereIPv4)
+						set(r, "fromPort", 443)
+						set(r, "toPort", 443)
+						return
+					}
+				}
+			}},
+			{"the ALB group open on 80-443", func(s *Stack) {
+				for _, r := range s.OfType(typeIngress) {
+					if openToInternet(r) {
+						set(r, "fromPort", 80)
+						set(r, "toPort", 443)
+						return
+					}
+				}
+			}},
+		},
 	},
 	{
 		ID: "EC2.21", Title: "Network ACLs should not allow ingress from 0.0.0.0/0 to port 22 or port 3389",
-		Checks: "no allow rule of a network ACL admits 0.0.0.0/0 on a range covering 22 or 3389",
+		Checks: "no allow rule of a network ACL admits 0.0.0.0/0 or ::/0 on a range covering 22 or 3389",
 		Types:  []string{typeNaclRule},
 		Evaluate: func(s *Stack) []Finding {
 			return each(s, []string{typeNaclRule}, func(r *tests.Resource) []Finding {
-				if r.Bool("egress") || r.String("ruleAction") != "allow" || r.String("cidrBlock") != anywhereIPv4 {
+				if r.Bool("egress") || r.String("ruleAction") != "allow" || (r.String("cidrBlock") != anywhereIPv4 && r.String("ipv6CidrBlock") != anywhereIPv6) {
 					return nil
 				}
 				all := r.String("protocol") == "-1"
@@ -124,13 +173,21 @@ var networkControls = []*Control{
 			})
 		},
 		Break: func(s *Stack) {
-			for _, r := range s.OfType(typeNaclRule) {
-				if !r.Bool("egress") && r.String("cidrBlock") == anywhereIPv4 && r.String("ruleAction") == "allow" {
-					set(r, "fromPort", 1024)
-					set(r, "toPort", 65535)
-					return
-				}
-			}
+			breakNaclRule(s, func(r *tests.Resource) { set(r, "fromPort", 1024); set(r, "toPort", 65535) })
+		},
+		Branches: []Branch{
+			{"IPv6 ::/0 on 22", func(s *Stack) {
+				breakNaclRule(s, func(r *tests.Resource) {
+					set(r, "cidrBlock", nil)
+					set(r, "ipv6CidrBlock", anywhereIPv6)
+					set(r, "fromPort", 22)
+					set(r, "toPort", 22)
+				})
+			}},
+			{"all protocols", func(s *Stack) { breakNaclRule(s, func(r *tests.Resource) { set(r, "protocol", "-1") }) }},
+			{"port 3389 only", func(s *Stack) {
+				breakNaclRule(s, func(r *tests.Resource) { set(r, "fromPort", 3389); set(r, "toPort", 3389) })
+			}},
 		},
 	},
 	{
@@ -159,6 +216,29 @@ var networkControls = []*Control{
 					set(rt, "routes", []any{map[string]any{"cidrBlock": anywhereIPv4, "natGatewayId": "nat-1"}})
 				}
 			}
+		},
+		Branches: []Branch{
+			{"an IPv6 route", func(s *Stack) {
+				for _, rt := range s.OfType(typeRouteTable) {
+					if routes, ok := rt.Get("routes").([]any); ok && len(routes) == 0 {
+						set(rt, "routes", []any{map[string]any{"ipv6CidrBlock": anywhereIPv6, "gatewayId": "igw-1"}})
+					}
+				}
+			}},
+			{"routes not managed by the stack", func(s *Stack) {
+				for _, rt := range s.OfType(typeRouteTable) {
+					if routes, ok := rt.Get("routes").([]any); ok && len(routes) == 0 {
+						set(rt, "routes", nil)
+					}
+				}
+			}},
+			{"a database subnet without association", func(s *Stack) {
+				for _, a := range s.OfType(typeRTA) {
+					if sub := s.ByOutput("id", a.String("subnetId")); sub != nil && sub.Tag("Tier") == "database" {
+						set(a, "subnetId", "subnet-other")
+					}
+				}
+			}},
 		},
 	},
 	{
@@ -190,7 +270,8 @@ var networkControls = []*Control{
 				}
 				switch group(r) {
 				case p + "-app-sg":
-					ok := peer(r) == p+"-alb-sg" || (r.Int("fromPort") == remoteAdminSSH && r.String("cidrIpv4") == vpcCidr)
+					ssh := r.Int("fromPort") == remoteAdminSSH && r.Int("toPort") == remoteAdminSSH && r.String("ipProtocol") == "tcp"
+					ok := peer(r) == p+"-alb-sg" || (ssh && r.String("cidrIpv4") == vpcCidr && r.String("cidrIpv6") == "")
 					out = append(out, unless(ok, r, "app ingress not from the ALB group")...)
 				case p + "-db-sg":
 					out = append(out, unless(peer(r) == p+"-app-sg", r, "database ingress not from the app group")...)
@@ -206,11 +287,35 @@ var networkControls = []*Control{
 				}
 			}
 		},
+		Branches: []Branch{
+			{"app ingress from the database group", func(s *Stack) {
+				for _, r := range s.OfType(typeIngress) {
+					if sg := s.ByOutput("id", r.String("securityGroupId")); sg != nil && sg.Name == prefixOf(s)+"-app-sg" && r.String("referencedSecurityGroupId") != "" {
+						set(r, "referencedSecurityGroupId", s.groupID("db-sg"))
+					}
+				}
+			}},
+			{"SSH from the VPC widened to every port", func(s *Stack) {
+				for _, r := range s.OfType(typeIngress) {
+					if r.Int("fromPort") == remoteAdminSSH && r.String("cidrIpv4") != "" {
+						set(r, "toPort", 65535)
+					}
+				}
+			}},
+			{"SSH also from IPv6 anywhere", func(s *Stack) {
+				for _, r := range s.OfType(typeIngress) {
+					if r.Int("fromPort") == remoteAdminSSH && r.String("cidrIpv4") != "" {
+						set(r, "cidrIpv6", anywhereIPv6)
+					}
+				}
+			}},
+			{"a rule without description", func(s *Stack) { set(first(s, typeEgress), "description", "") }},
+		},
 	},
 }
 
 func openToInternet(r *tests.Resource) bool {
-	return r.String("cidrIpv4") == anywhereIPv4 || r.String("cidrIpv6") == "::/0"
+	return r.String("cidrIpv4") == anywhereIPv4 || r.String("cidrIpv6") == anywhereIPv6
 }
 
 func coversPort(r *tests.Resource, port int) bool {
@@ -220,14 +325,42 @@ func coversPort(r *tests.Resource, port int) bool {
 	return r.Int("fromPort") <= port && port <= r.Int("toPort")
 }
 
-// breakRuleOpen opens the first non-internet ingress rule to the internet on port.
+// breakRuleOpen opens the first non-internet ingress rule to the IPv4 internet on port.
 func breakRuleOpen(s *Stack, port int) {
+	breakRule(s, func(r *tests.Resource) {
+		set(r, "cidrIpv4", anywhereIPv4)
+		set(r, "fromPort", port)
+		set(r, "toPort", port)
+	})
+}
+
+// breakRuleOpenIPv6 opens the first non-internet ingress rule to the IPv6 internet (only) on port.
+func breakRuleOpenIPv6(s *Stack, port int) {
+	breakRule(s, func(r *tests.Resource) {
+		set(r, "cidrIpv6", anywhereIPv6)
+		set(r, "fromPort", port)
+		set(r, "toPort", port)
+	})
+}
+
+// breakRule applies edit to the first ingress rule that is not open to the internet, after removing its
+// source (peer group and CIDRs).
+func breakRule(s *Stack, edit func(r *tests.Resource)) {
 	for _, r := range s.OfType(typeIngress) {
 		if !openToInternet(r) {
-			set(r, "cidrIpv4", anywhereIPv4)
 			set(r, "referencedSecurityGroupId", nil)
-			set(r, "fromPort", port)
-			set(r, "toPort", port)
+			set(r, "cidrIpv4", nil)
+			edit(r)
+			return
+		}
+	}
+}
+
+// breakNaclRule applies edit to the first inbound allow rule of a network ACL open to 0.0.0.0/0.
+func breakNaclRule(s *Stack, edit func(r *tests.Resource)) {
+	for _, r := range s.OfType(typeNaclRule) {
+		if !r.Bool("egress") && r.String("cidrBlock") == anywhereIPv4 && r.String("ruleAction") == "allow" {
+			edit(r)
 			return
 		}
 	}

@@ -9,7 +9,7 @@ import (
 
 // All returns every control, in the order of the matrix.
 func All() []*Control {
-	return slices.Concat(networkControls, computeControls, dataControls, auditControls, []*Control{wildcardResourceControl}, ciRoleControls, cisControls())
+	return slices.Concat(networkControls, computeControls, dataControls, auditControls, []*Control{wildcardResourceControl}, ciRoleControls, wiringControls, cisControls())
 }
 
 // Reasons shared by several exceptions.

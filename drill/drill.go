@@ -175,7 +175,7 @@ const (
 )
 
 // Run runs one drill. It always tries to destroy the recovery stack before it returns, also when an
-// earlier step failed or ctx was cancelled (the teardown gets a context of its own), and always publishes
+// earlier step failed or ctx was canceled (the teardown gets a context of its own), and always publishes
 // the metrics, so that a failed drill raises the drill alarm. The error is the drill's failure, the
 // teardown's, or a missed target, in that order of precedence.
 func Run(ctx context.Context, cfg Config, deps Deps) (Result, error) {

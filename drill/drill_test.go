@@ -92,7 +92,7 @@ type fakeApp struct {
 
 func (f *fakeApp) Get(_ context.Context, alb, path string) (int, []byte, error) {
 	if alb != "8byte-prod-dr-alb-1234.us-west-2.elb.amazonaws.com" {
-		return 0, nil, fmt.Errorf("dialled %s", alb)
+		return 0, nil, fmt.Errorf("dialed %s", alb)
 	}
 	switch path {
 	case "/ready":
@@ -212,7 +212,7 @@ func TestCancelledDrillStillTearsDown(t *testing.T) {
 	clock, cloud, stack, app := world()
 	ctx, cancel := context.WithCancel(context.Background())
 	app.notReady = 5
-	app.onProbe = cancel // the job is cancelled while it waits for the application
+	app.onProbe = cancel // the job is canceled while it waits for the application
 	_, err := Run(ctx, testConfig(), Deps{Cloud: cloud, Stack: stack, App: app, Clock: clock})
 	require.ErrorIs(t, err, context.Canceled)
 	assert.Equal(t, []string{"config", "up", "destroy"}, stack.calls)

@@ -1,9 +1,12 @@
 package iam
 
 // Session limits of the stack's roles and of the CI jobs that use them: the one place these numbers live.
-// The workflows (.github/workflows/pulumi-up.yml, drift.yml, pr.yml) must request CISessionSeconds as
-// role-duration-seconds and set timeout-minutes to JobTimeoutMinutes, so that a job never outlives its
-// credentials and its credentials outlive the longest expected update.
+// Every job that changes a stack (`pulumi up` or destroy: deploy.yml's deploy jobs, dr-drill.yml) requests
+// CISessionSeconds (the .github/actions/pulumi-stack default of session-seconds) and sets timeout-minutes
+// to JobTimeoutMinutes, so that its credentials outlive the longest expected update and the job never
+// outlives its credentials; a shorter job (preview, plan, drift, image push) ends before its session, and
+// no job asks for more than CISessionSeconds. tools/workflowcheck parses these constants (it does not
+// import this package) and fails when a workflow disagrees.
 //
 // The longest expected update is LongestUpdateMinutes: the database's custom timeouts are 90 minutes to
 // create and 120 to update (a Multi-AZ conversion or a storage change of prod; data/database.go), the
@@ -13,11 +16,11 @@ package iam
 const (
 	// LongestUpdateMinutes is the longest `pulumi up` the sessions are sized for.
 	LongestUpdateMinutes = 150
-	// JobTimeoutMinutes is the timeout-minutes of every job that assumes a CI role: the longest update
+	// JobTimeoutMinutes is the timeout-minutes of every job that changes a stack: the longest update
 	// plus the job's setup (checkout, Go, Pulumi CLI), within the session.
 	JobTimeoutMinutes = 170
-	// CISessionSeconds is the CI roles' maxSessionDuration and the workflows' role-duration-seconds (3
-	// hours): longer than the job timeout, so credentials never expire inside a job.
+	// CISessionSeconds is the CI roles' maxSessionDuration and the role-duration-seconds of the jobs that
+	// change a stack (3 hours): longer than the job timeout, so credentials never expire inside a job.
 	CISessionSeconds = 3 * 60 * 60
 	// WorkloadSessionSeconds is the maxSessionDuration of the workload roles (instances, RDS
 	// monitoring): their services refresh credentials long before an hour.

@@ -38,7 +38,7 @@ func StackConfig(dir, stack string) (map[string]string, []string, error) {
 			if def, has := d["default"]; has {
 				v, err := configValue(def)
 				if err != nil {
-					return nil, nil, fmt.Errorf("Pulumi.yaml: config %s: %w", key, err)
+					return nil, nil, fmt.Errorf("config %s in Pulumi.yaml: %w", key, err)
 				}
 				out[project.Name+":"+key] = v
 			}
@@ -55,7 +55,7 @@ func StackConfig(dir, stack string) (map[string]string, []string, error) {
 		}
 		v, err := configValue(value)
 		if err != nil {
-			return nil, nil, fmt.Errorf("Pulumi.%s.yaml: config %s: %w", stack, key, err)
+			return nil, nil, fmt.Errorf("config %s in Pulumi.%s.yaml: %w", key, stack, err)
 		}
 		out[key] = v
 	}

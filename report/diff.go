@@ -73,7 +73,7 @@ func Compare(base, head *Report) *Diff {
 			}
 			d.Changed = append(d.Changed, c)
 			if len(c.Replaces) > 0 && r.Stateful != "" {
-				d.DataLoss = append(d.DataLoss, fmt.Sprintf("**REPLACED** %s `%s` (%s): %s changes", shortType(r.Type), r.Name, r.Stateful, strings.Join(c.Replaces, ", ")))
+				d.DataLoss = append(d.DataLoss, fmt.Sprintf("**REPLACED** %s %#q (%s): %s changes", shortType(r.Type), r.Name, r.Stateful, strings.Join(c.Replaces, ", ")))
 			}
 		}
 	}
@@ -83,10 +83,10 @@ func Compare(base, head *Report) *Diff {
 		}
 		d.Removed = append(d.Removed, r)
 		if r.Stateful != "" && r.Custom {
-			d.DataLoss = append(d.DataLoss, fmt.Sprintf("**DELETED** %s `%s` (%s)", shortType(r.Type), r.Name, r.Stateful))
+			d.DataLoss = append(d.DataLoss, fmt.Sprintf("**DELETED** %s %#q (%s)", shortType(r.Type), r.Name, r.Stateful))
 		}
 		if len(r.Protected) > 0 && r.Custom {
-			d.ProtectedRemoved = append(d.ProtectedRemoved, fmt.Sprintf("%s `%s` (%s)", shortType(r.Type), r.Name, strings.Join(r.Protected, ", ")))
+			d.ProtectedRemoved = append(d.ProtectedRemoved, fmt.Sprintf("%s %#q (%s)", shortType(r.Type), r.Name, strings.Join(r.Protected, ", ")))
 		}
 	}
 
@@ -238,9 +238,10 @@ func (d *Diff) Markdown() string {
 		b.WriteString("## Controls\n\n| control | title | base | head |\n| --- | --- | --- | --- |\n")
 		for _, c := range d.Controls {
 			head := string(c.Head)
-			if c.Head == controls.Fail {
+			switch c.Head {
+			case controls.Fail:
 				head = "**newly FAILING**"
-			} else if c.Head == controls.Accepted {
+			case controls.Accepted:
 				head = "**newly accepted**: " + c.Reason
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", c.ID, strings.ReplaceAll(c.Title, "|", "\\|"), c.Base, strings.ReplaceAll(head, "|", "\\|"))

@@ -70,6 +70,41 @@ type Mocks struct {
 	mu        sync.Mutex
 	resources []*Resource
 	invokes   []string
+	failures  []failure
+}
+
+// failure is a registration or invoke the mock cloud refuses, as AWS or the engine would refuse it.
+type failure struct {
+	typ, name string // type token (or invoke token) and logical name ("" for any name)
+}
+
+// ErrRefused is the message of every failure planted with FailRegistration or FailInvoke; a program's
+// error must carry it, so that a test can tell a propagated failure from any other error.
+const ErrRefused = "tests.Mocks: planted failure"
+
+// FailRegistration makes the mock cloud refuse to register every resource of type typ (a resource type
+// such as "aws:ec2/subnet:Subnet", or a component type such as "8byte:network:Network") whose logical
+// name is name, or any name when name is "". It is how a test shows that a constructor's error reaches
+// the program's caller instead of being swallowed.
+func (m *Mocks) FailRegistration(typ, name string) *Mocks {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.failures = append(m.failures, failure{typ, name})
+	return m
+}
+
+// FailInvoke makes the mock cloud fail every invoke of token (e.g. "aws:index/getRegion:getRegion").
+func (m *Mocks) FailInvoke(token string) *Mocks { return m.FailRegistration(token, "") }
+
+func (m *Mocks) refuses(typ, name string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, f := range m.failures {
+		if f.typ == typ && (f.name == "" || f.name == name) {
+			return true
+		}
+	}
+	return false
 }
 
 // NewMocks returns an empty mock cloud for stack.
@@ -77,6 +112,9 @@ func NewMocks(stack string) *Mocks { return &Mocks{Stack: stack, Region: Region}
 
 // NewResource records the resource and returns its id and state: the inputs plus realistic computed outputs.
 func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	if m.refuses(args.TypeToken, args.Name) {
+		return "", nil, fmt.Errorf("%s: registration of %s %s refused", ErrRefused, args.TypeToken, args.Name)
+	}
 	rpc := args.RegisterRPC
 	r := &Resource{
 		Type:     args.TypeToken,
@@ -139,6 +177,9 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	m.mu.Lock()
 	m.invokes = append(m.invokes, args.Token)
 	m.mu.Unlock()
+	if m.refuses(args.Token, "") {
+		return nil, fmt.Errorf("%s: invoke %s refused", ErrRefused, args.Token)
+	}
 	answer, ok := invokeAnswers[args.Token]
 	if !ok {
 		return nil, fmt.Errorf("tests.Mocks: unexpected invoke %s; add a realistic answer to invokeAnswers", args.Token)

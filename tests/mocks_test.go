@@ -45,3 +45,31 @@ func TestRecordsParentsOptionsAndDependencies(t *testing.T) {
 	assert.True(t, mocks.DependsOn(b, a))
 	assert.False(t, mocks.DependsOn(a, b))
 }
+
+func TestPlantedFailuresRefuseOnlyTheirTarget(t *testing.T) {
+	mocks := NewMocks("dev").FailRegistration("aws:sns/topic:Topic", "b").FailInvoke("aws:index/getRegion:getRegion")
+	err := mocks.Run(nil, func(ctx *pulumi.Context) error {
+		var a, b pulumi.CustomResourceState
+		if err := ctx.RegisterResource("aws:sns/topic:Topic", "a", pulumi.Map{}, &a); err != nil {
+			return err
+		}
+		return ctx.RegisterResource("aws:sns/topic:Topic", "b", pulumi.Map{}, &b)
+	})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), ErrRefused+": registration of aws:sns/topic:Topic b refused")
+	assert.NotNil(t, mocks.Find("aws:sns/topic:Topic", "a"), "a resource of another name is registered")
+	assert.Nil(t, mocks.Find("aws:sns/topic:Topic", "b"))
+
+	err = mocks.Run(nil, func(ctx *pulumi.Context) error {
+		var out map[string]any
+		return ctx.Invoke("aws:index/getRegion:getRegion", map[string]any{}, &out)
+	})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), ErrRefused+": invoke aws:index/getRegion:getRegion refused")
+
+	anyName := NewMocks("dev").FailRegistration("aws:sns/topic:Topic", "")
+	require.ErrorContains(t, anyName.Run(nil, func(ctx *pulumi.Context) error {
+		var a pulumi.CustomResourceState
+		return ctx.RegisterResource("aws:sns/topic:Topic", "a", pulumi.Map{}, &a)
+	}), ErrRefused)
+}

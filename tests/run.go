@@ -23,7 +23,8 @@ func Run(stack string, config map[string]string, program pulumi.RunFunc) (*Mocks
 }
 
 // Run evaluates program under m (an `up`) with config and returns the program's error; m records what
-// it registers. The default provider's region is config's aws:region when it has one.
+// it registers. The default provider's region is config's aws:region when it has one. Use it for a mock
+// cloud told to fail (FailRegistration, FailInvoke).
 func (m *Mocks) Run(config map[string]string, program pulumi.RunFunc) error {
 	if region := config["aws:region"]; region != "" {
 		m.Region = region

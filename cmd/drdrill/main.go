@@ -44,7 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *host == "" {
-		fmt.Fprintln(stderr, "drdrill: -host is required: the recovery stack serves HTTPS with a certificate for that name")
+		_, _ = fmt.Fprintln(stderr, "drdrill: -host is required: the recovery stack serves HTTPS with a certificate for that name")
 		return 2
 	}
 	source := settings.Environment{Name: *sourceStack}
@@ -61,14 +61,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	res, err := drill.Run(ctx, cfg, deps)
 	summary := res.Summary(cfg)
-	fmt.Fprint(stdout, summary)
+	_, _ = fmt.Fprint(stdout, summary) // the job summary below keeps it if stdout is gone
 	if path := os.Getenv("GITHUB_STEP_SUMMARY"); path != "" {
 		if werr := appendFile(path, summary); werr != nil {
-			fmt.Fprintf(stderr, "drdrill: writing the job summary: %v\n", werr)
+			_, _ = fmt.Fprintf(stderr, "drdrill: writing the job summary: %v\n", werr)
 		}
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "drdrill: %v\n", err)
+		_, _ = fmt.Fprintf(stderr, "drdrill: %v\n", err)
 		return 1
 	}
 	return 0

@@ -137,7 +137,7 @@ func reportAt(ctx context.Context, dir, ref, stack string) (*report.Report, stri
 		err := command(ctx, src, &out, "go", "run", "./cmd/report", "-stack", stack, "-json")
 		var r report.Report
 		if err == nil && json.Unmarshal(out.Bytes(), &r) == nil && r.Schema == report.Schema {
-			return &r, fmt.Sprintf("Base: `%s` (%s), reported by its own `cmd/report`.", ref, short), nil
+			return &r, fmt.Sprintf("Base: %#q (%s), reported by its own `cmd/report`.", ref, short), nil
 		}
 	}
 	r, err := reportOf(ctx, src, stack)

@@ -92,7 +92,7 @@ type monitor struct {
 	resources map[string]resource.PropertyMap // urn -> {urn, id, state}, for getResource
 }
 
-var marshalling = plugin.MarshalOptions{KeepSecrets: true, KeepResources: true}
+var marshaling = plugin.MarshalOptions{KeepSecrets: true, KeepResources: true}
 
 func (m *monitor) urn(parent, typ, name string) string {
 	parentType := tokens.Type("")
@@ -115,7 +115,7 @@ func (m *monitor) GetDeploymentInfo(context.Context, *emptypb.Empty) (*pulumirpc
 
 // Invoke answers from the mock cloud's invokes.
 func (m *monitor) Invoke(_ context.Context, in *pulumirpc.ResourceInvokeRequest) (*pulumirpc.ResourceInvokeResponse, error) {
-	args, err := plugin.UnmarshalProperties(in.GetArgs(), marshalling)
+	args, err := plugin.UnmarshalProperties(in.GetArgs(), marshaling)
 	if err != nil {
 		return nil, fmt.Errorf("invoke %s: %w", in.GetTok(), err)
 	}
@@ -131,7 +131,7 @@ func (m *monitor) Invoke(_ context.Context, in *pulumirpc.ResourceInvokeRequest)
 	} else if result, err = m.mocks.Call(pulumi.MockCallArgs{Token: in.GetTok(), Args: args, Provider: in.GetProvider()}); err != nil {
 		return nil, err
 	}
-	out, err := plugin.MarshalProperties(result, marshalling)
+	out, err := plugin.MarshalProperties(result, marshaling)
 	if err != nil {
 		return nil, fmt.Errorf("invoke %s: %w", in.GetTok(), err)
 	}
@@ -144,7 +144,7 @@ func (m *monitor) RegisterResource(_ context.Context, in *pulumirpc.RegisterReso
 	if in.GetType() == string(resource.RootStackType) && in.GetParent() == "" {
 		return &pulumirpc.RegisterResourceResponse{Urn: urn}, nil
 	}
-	inputs, err := plugin.UnmarshalProperties(in.GetObject(), marshalling)
+	inputs, err := plugin.UnmarshalProperties(in.GetObject(), marshaling)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", urn, err)
 	}
@@ -158,7 +158,7 @@ func (m *monitor) RegisterResource(_ context.Context, in *pulumirpc.RegisterReso
 	m.mu.Lock()
 	m.resources[urn] = resource.PropertyMap{"urn": resource.NewProperty(urn), "id": resource.NewProperty(id), "state": resource.NewProperty(state)}
 	m.mu.Unlock()
-	out, err := plugin.MarshalProperties(state, marshalling)
+	out, err := plugin.MarshalProperties(state, marshaling)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", urn, err)
 	}

@@ -89,44 +89,134 @@ func (r *Repo) checkJob(w *workflow, id string, j *job) []Finding {
 		out = append(out, r.checkStep(w.file, sw, s, credentialed)...)
 	}
 
-	out = append(out, checkSubject(w.file, where, j)...)
+	out = append(out, checkSubject(w.file, where, j, w.trigger("pull_request") != nil)...)
 
 	if seconds, assumes := r.sessionSeconds(j.Steps); assumes {
+		limits := r.Sessions
 		switch {
+		case seconds > limits.CISessionSeconds:
+			out = append(out, Finding{"session", w.file, where, fmt.Sprintf("asks for a role session of %d s, longer than the CI roles' maxSessionDuration (iam.CISessionSeconds, %d s): AssumeRole refuses it", seconds, limits.CISessionSeconds)})
 		case j.Timeout == 0:
 			out = append(out, Finding{"session", w.file, where, fmt.Sprintf("assumes a role for %d s but has no timeout-minutes (default 360 min)", seconds)})
 		case j.Timeout*60 >= seconds:
 			out = append(out, Finding{"session", w.file, where, fmt.Sprintf("timeout-minutes %d does not end before the role session of %d s", j.Timeout, seconds)})
 		}
+		if r.changesStack(j.Steps) && (seconds != limits.CISessionSeconds || j.Timeout != limits.JobTimeoutMinutes) {
+			out = append(out, Finding{"session", w.file, where, fmt.Sprintf("changes a stack with a role session of %d s and timeout-minutes %d: a `pulumi up` or destroy needs iam.CISessionSeconds (%d s) and iam.JobTimeoutMinutes (%d)", seconds, j.Timeout, limits.CISessionSeconds, limits.JobTimeoutMinutes)})
+		}
 	}
 	return out
 }
 
+// changesStack tells whether the steps prepare a stack (a local action that assumes a role) with a role
+// other than a preview role: a deploy or drill role, which runs `pulumi up` or destroy.
+func (r *Repo) changesStack(steps []step) bool {
+	for _, s := range steps {
+		local, ok := r.Actions[s.Uses.Value]
+		if !ok {
+			continue
+		}
+		if _, assumes := r.sessionSeconds(local.Runs.Steps); !assumes {
+			continue
+		}
+		if !slices.ContainsFunc(sortedKeys(s.With), func(k string) bool { return strings.Contains(s.With[k].Value, previewRoleVar) }) {
+			return true
+		}
+	}
+	return false
+}
+
 // The variables that hold the role ARNs (docs/ci.md, from zero): the deploy role of the job's
-// environment, and the stacks' preview roles.
+// environment, and the stacks' preview roles (PREVIEW_ROLE_ARN_<STACK>).
 const (
 	deployRoleVar  = "vars.DEPLOY_ROLE_ARN"
 	previewRoleVar = "vars.PREVIEW_ROLE_ARN"
+	// reviewedPreviewStack is the stack whose preview role trusts pull requests only in the reviewed
+	// GitHub environment <stack>-preview (iam.previewSubjects, iam.PreviewEnvironment); the other
+	// stacks' preview roles trust the pull_request subject itself.
+	reviewedPreviewStack = "prod"
+	previewEnvSuffix     = "-preview"
 )
 
-// checkSubject checks that a job's OIDC subject is one the role it assumes trusts: environment:<env>
-// for a deploy role, pull_request or the main branch (no environment) for a preview role.
-func checkSubject(file, where string, j *job) []Finding {
-	var deploy, preview bool
-	for _, s := range j.Steps {
-		for _, v := range s.With {
-			deploy = deploy || strings.Contains(v.Value, deployRoleVar)
-			preview = preview || strings.Contains(v.Value, previewRoleVar)
+var (
+	previewRoleStack = regexp.MustCompile(`vars\.PREVIEW_ROLE_ARN_([A-Z0-9_]+)`)
+	// A string literal an expression can evaluate to: an operand of && or || (cond && 'a' || 'b'), not
+	// one that is compared (matrix.stack == 'prod').
+	resultLiteral = regexp.MustCompile(`(?:&&|\|\|)\s*'([^']*)'`)
+)
+
+// environments are the GitHub environments job j can run in, "" for none: its environment's name
+// (environment: NAME, or name: under it), or each literal result of an expression there.
+func (j *job) environments() []string {
+	n := &j.Environment
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if n.Content[i].Value == "name" {
+				n = n.Content[i+1]
+			}
 		}
 	}
-	inEnvironment := j.Environment.Kind != 0
 	switch {
-	case deploy && !inEnvironment:
-		return []Finding{{"subject", file, where, "assumes " + deployRoleVar + " outside a GitHub environment: the deploy role trusts only the subject environment:<env>"}}
-	case preview && inEnvironment:
-		return []Finding{{"subject", file, where, "assumes a preview role inside a GitHub environment: its subject is then environment:<env>, which the preview role does not trust"}}
+	case n.Kind != yaml.ScalarNode || n.Value == "":
+		return []string{""}
+	case !expression.MatchString(n.Value):
+		return []string{n.Value}
 	}
-	return nil
+	var out []string
+	for _, m := range resultLiteral.FindAllStringSubmatch(n.Value, -1) {
+		if !slices.Contains(out, m[1]) {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
+
+// checkSubject checks that a job's OIDC subject is one the role it assumes trusts: environment:<env>
+// for a deploy role; for a preview role the main branch or pull_request (no environment), or
+// environment:<stack>-preview. On pull requests, prod's preview runs in prod-preview and the other
+// stacks' in no environment.
+func checkSubject(file, where string, j *job, pullRequest bool) []Finding {
+	var deploy bool
+	var stacks []string // the stacks whose preview role the job assumes
+	for _, s := range j.Steps {
+		for _, k := range sortedKeys(s.With) {
+			v := s.With[k].Value
+			deploy = deploy || strings.Contains(v, deployRoleVar)
+			for _, m := range previewRoleStack.FindAllStringSubmatch(v, -1) {
+				if stack := strings.ToLower(m[1]); !slices.Contains(stacks, stack) {
+					stacks = append(stacks, stack)
+				}
+			}
+		}
+	}
+	if deploy {
+		if j.Environment.Kind == 0 {
+			return []Finding{{"subject", file, where, "assumes " + deployRoleVar + " outside a GitHub environment: the deploy role trusts only the subject environment:<env>"}}
+		}
+		return nil
+	}
+	if len(stacks) == 0 {
+		return nil
+	}
+	var out []Finding
+	envs := j.environments()
+	for _, e := range envs {
+		if e != "" && !slices.ContainsFunc(stacks, func(s string) bool { return e == s+previewEnvSuffix }) {
+			out = append(out, Finding{"subject", file, where, fmt.Sprintf("assumes a preview role inside the GitHub environment %q: a preview role trusts no environment but <stack>%s", e, previewEnvSuffix)})
+		}
+	}
+	if !pullRequest {
+		return out
+	}
+	for _, s := range stacks {
+		switch {
+		case s == reviewedPreviewStack && !slices.Contains(envs, s+previewEnvSuffix):
+			out = append(out, Finding{"subject", file, where, fmt.Sprintf("previews %s on pull requests outside the GitHub environment %s: %s's preview role trusts pull requests only there, after a reviewer's approval", s, s+previewEnvSuffix, s)})
+		case s != reviewedPreviewStack && !slices.Contains(envs, ""):
+			out = append(out, Finding{"subject", file, where, fmt.Sprintf("previews %s on pull requests only inside a GitHub environment: %s's preview role trusts the pull_request subject, no environment", s, s)})
+		}
+	}
+	return out
 }
 
 // checkStep checks one step of a job or composite action: its pin (when the job can assume a role),
@@ -284,12 +374,30 @@ func (r *Repo) checkActions() []Finding {
 		a := r.Actions[ref]
 		for i, s := range a.Runs.Steps {
 			out = append(out, r.checkStep(a.file, s.label(i), s, false)...)
+			out = append(out, r.checkSessionDefault(a, s)...)
 			if s.Run != "" && expression.MatchString(s.Run) {
 				out = append(out, Finding{"injection", a.file, s.label(i), "a ${{ }} expression inside run: is pasted into the script before it runs (script injection); pass the value in env: and use \"$VAR\""})
 			}
 		}
 	}
 	return out
+}
+
+// checkSessionDefault checks that an action input passed on as the role session defaults to
+// iam.CISessionSeconds (the CI roles' maxSessionDuration).
+func (r *Repo) checkSessionDefault(a *action, s step) []Finding {
+	if repo, _, _ := remote(s.Uses.Value); repo != roleAssumer {
+		return nil
+	}
+	m := inputRef.FindStringSubmatch(s.With[sessionInput].Value)
+	if m == nil {
+		return nil
+	}
+	want := strconv.Itoa(r.Sessions.CISessionSeconds)
+	if d := a.Inputs[m[1]].Default; d.Value != want {
+		return []Finding{{"session", a.file, "input " + m[1], fmt.Sprintf("defaults to %q, not iam.CISessionSeconds (%s, %s)", d.Value, want, sessionsFile)}}
+	}
+	return nil
 }
 
 // checkRequired checks that every required check of docs/ci.md reports on every pull request.

@@ -31,12 +31,12 @@ func TestRepository(t *testing.T) {
 	}
 }
 
-// plantedCopy copies the CI definitions and docs/ci.md of the repository to a temporary directory and
+// plantedCopy copies the CI definitions, docs/ci.md and iam/sessions.go of the repository to a temporary directory and
 // replaces old with new in file (which must contain old exactly once: a plant that misses fails).
 func plantedCopy(t *testing.T, file, old, replacement string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for _, pattern := range []string{".github/workflows/*.yml", ".github/actions/*/action.yml", "docs/ci.md"} {
+	for _, pattern := range []string{".github/workflows/*.yml", ".github/actions/*/action.yml", "docs/ci.md", sessionsFile} {
 		matches, err := filepath.Glob(filepath.Join(root, pattern))
 		require.NoError(t, err)
 		for _, m := range matches {
@@ -62,6 +62,7 @@ func TestPlantedDefects(t *testing.T) {
 		pr     = ".github/workflows/pr.yml"
 		stack  = ".github/actions/pulumi-stack/action.yml"
 		doc    = "docs/ci.md"
+		drill  = ".github/workflows/dr-drill.yml"
 	)
 	cases := map[string]struct {
 		file, old, new string
@@ -114,22 +115,56 @@ func TestPlantedDefects(t *testing.T) {
 			Finding{"id-token", pr, "job image", "grants id-token: write to ./.github/workflows/image.yml, whose jobs exchange no token"},
 		},
 		"job timeout as long as the role session": {
-			deploy, "    timeout-minutes: 50 # ends before the role session (the pulumi-stack action's session-seconds, 3600 s)\n    environment: dev\n",
-			"    timeout-minutes: 60\n    environment: dev\n",
-			Finding{"session", deploy, "job dev", "timeout-minutes 60 does not end before the role session of 3600 s"},
+			pr, "    timeout-minutes: 30 # ends before the role session (the pulumi-stack action's session-seconds, 10800 s)\n",
+			"    timeout-minutes: 180\n",
+			Finding{"session", pr, "job preview", "timeout-minutes 180 does not end before the role session of 10800 s"},
 		},
 		"role session shorter than the job, through the composite action's input": {
 			pr, "          role-to-assume: ${{ matrix.stack == 'prod' && vars.PREVIEW_ROLE_ARN_PROD || vars.PREVIEW_ROLE_ARN_DEV }}\n",
 			"          role-to-assume: ${{ matrix.stack == 'prod' && vars.PREVIEW_ROLE_ARN_PROD || vars.PREVIEW_ROLE_ARN_DEV }}\n          session-seconds: \"900\"\n",
 			Finding{"session", pr, "job preview", "timeout-minutes 30 does not end before the role session of 900 s"},
 		},
+		"a pulumi up job with the old 50-minute timeout (shorter than the database's update timeout)": {
+			deploy, "    timeout-minutes: 170 # iam.JobTimeoutMinutes: the longest update (150 min), within the 10800 s role session\n    environment: dev\n",
+			"    timeout-minutes: 50\n    environment: dev\n",
+			Finding{"session", deploy, "job dev", "changes a stack with a role session of 10800 s and timeout-minutes 50: a `pulumi up` or destroy needs iam.CISessionSeconds (10800 s) and iam.JobTimeoutMinutes (170)"},
+		},
+		"the composite action's old session default of 3600 s": {
+			stack, "    default: \"10800\"\n", "    default: \"3600\"\n",
+			Finding{"session", stack, "input session-seconds", `defaults to "3600", not iam.CISessionSeconds (10800, iam/sessions.go)`},
+		},
+		"a session longer than the CI roles allow (the drill's old 14400 s)": {
+			drill, "          role-to-assume: ${{ vars.DR_DRILL_ROLE_ARN }}\n", "          role-to-assume: ${{ vars.DR_DRILL_ROLE_ARN }}\n          session-seconds: \"14400\"\n",
+			Finding{"session", drill, "job drill", "asks for a role session of 14400 s, longer than the CI roles' maxSessionDuration (iam.CISessionSeconds, 10800 s): AssumeRole refuses it"},
+		},
+		"iam/sessions.go raises the job timeout: the workflows disagree": {
+			sessionsFile, "JobTimeoutMinutes = 170", "JobTimeoutMinutes = 175",
+			Finding{"session", deploy, "job dev", "changes a stack with a role session of 10800 s and timeout-minutes 170: a `pulumi up` or destroy needs iam.CISessionSeconds (10800 s) and iam.JobTimeoutMinutes (175)"},
+		},
+		"iam/sessions.go shortens the CI session: the action's default disagrees": {
+			sessionsFile, "CISessionSeconds = 3 * 60 * 60", "CISessionSeconds = 2 * 60 * 60",
+			Finding{"session", stack, "input session-seconds", `defaults to "10800", not iam.CISessionSeconds (7200, iam/sessions.go)`},
+		},
 		"deploy role outside its environment (no OIDC subject it trusts)": {
 			deploy, "    environment: prod # its required reviewers approve here, once, after reading plan (prod)\n", "",
 			Finding{"subject", deploy, "job prod", "assumes vars.DEPLOY_ROLE_ARN outside a GitHub environment: the deploy role trusts only the subject environment:<env>"},
 		},
-		"preview role inside an environment (a second approval, and an untrusted subject)": {
+		"preview role inside an environment other than <stack>-preview": {
 			deploy, "    name: plan (prod)\n", "    name: plan (prod)\n    environment: prod\n",
-			Finding{"subject", deploy, "job plan-prod", "assumes a preview role inside a GitHub environment: its subject is then environment:<env>, which the preview role does not trust"},
+			Finding{"subject", deploy, "job plan-prod", `assumes a preview role inside the GitHub environment "prod": a preview role trusts no environment but <stack>-preview`},
+		},
+		"prod's pull-request preview outside prod-preview (the pull_request subject it does not trust)": {
+			pr, " && 'prod-preview' || '' }}\n", " && '' || '' }}\n",
+			Finding{"subject", pr, "job preview", "previews prod on pull requests outside the GitHub environment prod-preview: prod's preview role trusts pull requests only there, after a reviewer's approval"},
+		},
+		"prod's pull-request preview in prod's deploy environment": {
+			pr, " && 'prod-preview' || '' }}\n", " && 'prod' || '' }}\n",
+			Finding{"subject", pr, "job preview", `assumes a preview role inside the GitHub environment "prod": a preview role trusts no environment but <stack>-preview`},
+		},
+		"every pull-request preview in prod-preview (dev's role trusts pull_request only)": {
+			pr, "    environment: ${{ matrix.stack == 'prod' && github.event.pull_request.head.repo.full_name == github.repository && github.actor != 'dependabot[bot]' && 'prod-preview' || '' }}\n",
+			"    environment: prod-preview\n",
+			Finding{"subject", pr, "job preview", "previews dev on pull requests only inside a GitHub environment: dev's preview role trusts the pull_request subject, no environment"},
 		},
 		"path filter on the pull_request trigger": {
 			pr, "    branches: [main]\n", "    branches: [main]\n    paths: ['**.go']\n",

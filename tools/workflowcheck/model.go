@@ -11,10 +11,13 @@
 //   - injection:  no `${{ }}` expression inside a composite action's `run:` (inputs go through env);
 //   - id-token:   `id-token: write` only in jobs that exchange the token (assume a role, get a Pulumi Cloud
 //     token, sign an attestation);
-//   - session:    a job that assumes a role has a timeout that ends before the role session does;
+//   - session:    a job that assumes a role has a timeout that ends before the role session does, and
+//     asks for no longer session than the CI roles allow; a job that changes a stack requests exactly
+//     the session and timeout of iam/sessions.go, and so does the pulumi-stack action's default;
 //   - subject:    a job that assumes a deploy role runs in a GitHub environment (the role trusts only
-//     environment subjects) and one that assumes a preview role does not (it trusts only the
-//     pull-request and main-branch subjects);
+//     environment subjects); one that assumes a preview role runs in no environment or in
+//     <stack>-preview, and on pull requests prod's runs in prod-preview, dev's in none (the subjects
+//     iam.previewSubjects trusts);
 //   - hygiene:    `permissions: {}` at the top of every workflow, `persist-credentials: false` on checkout.
 //
 // The package's test runs the checks on this repository and on planted defects (testdata/).
@@ -189,6 +192,7 @@ type Repo struct {
 	Actions   map[string]*action   // by `uses:` reference, ./.github/actions/NAME
 	Vendored  map[string]Vendored  // by owner/repo
 	Required  []string             // the required check names of docs/ci.md
+	Sessions  Sessions             // the session limits of iam/sessions.go
 }
 
 // requiredBlock is the list of required checks in docs/ci.md: one "- `name`" line each between markers.
@@ -229,6 +233,10 @@ func Load(root, vendoredFile string) (*Repo, error) {
 		}
 		a.file = rel(root, f)
 		r.Actions["./"+filepath.ToSlash(filepath.Dir(a.file))] = a
+	}
+
+	if r.Sessions, err = loadSessions(root); err != nil {
+		return nil, err
 	}
 
 	doc, err := os.ReadFile(filepath.Join(root, "docs", "ci.md")) //nolint:gosec // a file of this repository

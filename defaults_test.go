@@ -44,6 +44,7 @@ var designDefaults = []struct{ key, dev, prod string }{
 	{"github.stateBucket", "none", "none"},
 	{"github.stateKeyArn", "none", "none"},
 	{"github.secretsProviderKeyArn", "none", "none"},
+	{"github.drill", "none", "none"},
 
 	{"database.engineVersion", "`17`", "`17`"},
 	{"database.instanceClass", "`db.t4g.micro`", "`db.m7g.large`"},
@@ -133,8 +134,11 @@ func defaultsOf(t *testing.T, env settings.Environment) map[string]string {
 func render(t *testing.T, v any) string {
 	t.Helper()
 	if reflect.ValueOf(v).IsZero() {
-		if reflect.TypeOf(v).Kind() == reflect.Slice {
+		switch reflect.TypeOf(v).Kind() {
+		case reflect.Slice:
 			return "[]"
+		case reflect.Struct: // an unset object (github.drill)
+			return ""
 		}
 		return fmt.Sprint(v)
 	}

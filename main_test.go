@@ -246,7 +246,7 @@ func TestEveryOutputIsExported(t *testing.T) {
 				names = append(names, name)
 			}
 			assert.ElementsMatch(t, readmeOutputs(t), names, "the exports are the README's outputs")
-			assert.Len(t, names, 41, "the 41 outputs of the README")
+			assert.Len(t, names, 42, "the 42 outputs of the README")
 
 			prefix := settings.Prefix(env) + "-"
 			literal := map[string]any{"environment": env.Name, "profile": map[settings.Environment]string{settings.Dev: "dev", settings.Prod: "prod"}[env], "region": "us-east-1", "vpcCidr": "10.0.0.0/16"}

@@ -225,16 +225,23 @@ var wiringControls = []*Control{
 	},
 	{
 		ID: "Design.IAM.4", Title: "Every role carries the stack's permissions boundary",
-		Checks: "every IAM role of the stack, of every tier, has the stack's boundary policy as its permissions boundary",
+		Checks: "every IAM role of the stack, of every tier, has the stack's boundary policy as its permissions boundary (the drill role, github.drill: the drill boundary)",
 		Types:  []string{typeRole},
 		Evaluate: func(s *Stack) []Finding {
-			boundary := ""
-			for _, p := range s.OfType(typeIAMPolicy) {
-				if p.Name == prefixOf(s)+"-boundary" {
-					boundary, _ = p.Out["arn"].(string)
+			boundaryOf := func(name string) string {
+				for _, p := range s.OfType(typeIAMPolicy) {
+					if p.Name == name {
+						arn, _ := p.Out["arn"].(string)
+						return arn
+					}
 				}
+				return ""
 			}
 			return each(s, []string{typeRole}, func(r *tests.Resource) []Finding {
+				boundary := boundaryOf(prefixOf(s) + "-boundary")
+				if r.Name == prefixOf(s)+"-github-drill" {
+					boundary = boundaryOf(prefixOf(s) + "-drill-boundary")
+				}
 				return unless(boundary != "" && r.String("permissionsBoundary") == boundary, r,
 					"permissions boundary %q, want the stack's %q", r.String("permissionsBoundary"), boundary)
 			})

@@ -37,7 +37,7 @@ func TestValidConfigs(t *testing.T) {
 		"immutable form":            {Enabled: true, Repository: "8byte@123456/infra@7890123", OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
 		"immutable form and ids":    {Enabled: true, Repository: "8byte@123456/infra@7890123", OwnerID: "123456", OidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
 		"drill role": {Enabled: true, Repository: "8byte/infra", OidcProviderArn: testProviderARN,
-			Drill: DrillConfig{Stack: "prod-dr", Region: "us-west-2", SecretsProviderKeyArn: "arn:aws:kms:us-west-2:123456789012:key/33333333-3333-4333-8333-333333333333"}},
+			Drill: DrillConfig{Stack: "prod-dr", Region: "us-west-2", SecretsProviderKeyArn: "arn:aws:kms:us-west-2:123456789012:key/33333333-3333-4333-8333-333333333333"}}, //nolint:gosec // G101: a key ARN, not a credential
 	}
 	for name, cfg := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -129,7 +129,7 @@ func TestConfigValidation(t *testing.T) {
 		{"drill without the GitHub roles", Config{Drill: DrillConfig{Stack: "prod-dr", Region: "us-west-2"}},
 			`config 8byte:github.drill.stack: invalid value "prod-dr": the drill role is a GitHub role: set github.enabled (with repository and oidcProviderArn)`},
 		{"drill key alias", enabled(func(c *Config) {
-			c.Drill = DrillConfig{Stack: "prod-dr", Region: "us-west-2", SecretsProviderKeyArn: "alias/pulumi"}
+			c.Drill = DrillConfig{Stack: "prod-dr", Region: "us-west-2", SecretsProviderKeyArn: "alias/pulumi"} //nolint:gosec // G101: a key alias, not a credential
 		}), `config 8byte:github.drill.secretsProviderKeyArn: invalid value "alias/pulumi": must be a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id> (IAM authorizes the key, not an alias)`},
 		{"drill key without stack", enabled(func(c *Config) { c.Drill = DrillConfig{SecretsProviderKeyArn: testKeyARN} }),
 			`config 8byte:github.drill.stack: invalid value "": set the recovery stack whose secrets-provider key drill.secretsProviderKeyArn is`},

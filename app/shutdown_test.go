@@ -33,8 +33,8 @@ func TestIntegrationShutdownIsBoundedWithAHungDatabase(t *testing.T) {
 	pg := pgtest.FromEnv(t, os.Getenv)
 	proxy := pgtest.NewProxy(t, pg.Addr())
 	proxy.Up(t)
-	const connectionARN, passwordARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:8byte-dev-db-connection-AbCdEf",
-		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234-XyZ" //nolint:gosec // G101: fake ARNs
+	const connectionARN, passwordARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:8byte-dev-db-connection-AbCdEf", //nolint:gosec // G101: fake ARNs
+		"arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-1234-XyZ"
 	conn, err := json.Marshal(secrets.ConnectionSecret{Host: pg.Host, Port: proxy.Port, DBName: pg.DBName, Username: pg.User, PasswordSecretARN: passwordARN})
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package foundation
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 
 	"github.com/8byte/infra/settings"
@@ -26,6 +27,10 @@ type RegistryConfig struct {
 	// above the number of builds between two prod deploys: an expired running tag cannot be pulled on
 	// scale-out, and every stack of the account runs images from this one repository.
 	KeepTaggedImages int `json:"keepTaggedImages"`
+	// ReplicaRegions are the regions ECR replicates the repository's images to, within the account: a
+	// recovery stack there (prod-dr, README: disaster recovery) pulls the same digest from its own region's
+	// replica while the source region is down. Default: us-west-2, prod's database.replicaRegion.
+	ReplicaRegions []string `json:"replicaRegions"`
 }
 
 // Config keys of the bootstrap project (namespace 8byte).
@@ -38,7 +43,7 @@ const (
 func DefaultConfig() Config {
 	return Config{
 		Stacks:   []string{settings.Dev.Name, settings.Prod.Name},
-		Registry: RegistryConfig{UntaggedImageDays: 7, KeepTaggedImages: 30},
+		Registry: RegistryConfig{UntaggedImageDays: 7, KeepTaggedImages: 30, ReplicaRegions: []string{"us-west-2"}},
 	}
 }
 
@@ -47,6 +52,8 @@ const (
 	maxImageCount    = 1000
 	maxUntaggedDays  = 365
 	maxStacksPerBoot = 20
+	// maxReplicaRegions is ECR's limit of destinations in one replication rule.
+	maxReplicaRegions = 25
 )
 
 // Validate checks the config; every error names the key, the value and what is allowed.
@@ -65,8 +72,30 @@ func (c Config) Validate() error {
 	if err := settings.CheckRange(KeyRegistry+".untaggedImageDays", c.Registry.UntaggedImageDays, 1, maxUntaggedDays); err != nil {
 		return err
 	}
-	return settings.CheckRange(KeyRegistry+".keepTaggedImages", c.Registry.KeepTaggedImages, 1, maxImageCount)
+	if err := settings.CheckRange(KeyRegistry+".keepTaggedImages", c.Registry.KeepTaggedImages, 1, maxImageCount); err != nil {
+		return err
+	}
+	if len(c.Registry.ReplicaRegions) > maxReplicaRegions {
+		return settings.Invalid(KeyRegistry+".replicaRegions", c.Registry.ReplicaRegions, "at most %d regions (ECR's limit of destinations per rule)", maxReplicaRegions)
+	}
+	for i, region := range c.Registry.ReplicaRegions {
+		if !regionPattern.MatchString(region) || slices.Contains(c.Registry.ReplicaRegions[:i], region) {
+			return settings.Invalid(KeyRegistry+".replicaRegions", c.Registry.ReplicaRegions, "must be distinct AWS region names such as us-west-2")
+		}
+	}
+	return nil
 }
+
+// CheckRegion rejects replication into the registry's own region; call it once the region is known.
+func (c Config) CheckRegion(region string) error {
+	if slices.Contains(c.Registry.ReplicaRegions, region) {
+		return settings.Invalid(KeyRegistry+".replicaRegions", c.Registry.ReplicaRegions, "must not contain the registry's own region %s", region)
+	}
+	return nil
+}
+
+// regionPattern matches AWS region names: us-west-2, eu-central-1, us-gov-west-1, ...
+var regionPattern = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
 
 // SecretsAlias is the alias of stack's secrets-provider key.
 func SecretsAlias(stack string) string {

@@ -86,6 +86,9 @@ func NewFoundation(ctx *pulumi.Context, args *Args, opts ...pulumi.ResourceOptio
 	if err := args.Config.Validate(); err != nil {
 		return nil, err
 	}
+	if err := args.Config.CheckRegion(args.Account.Region); err != nil {
+		return nil, err
+	}
 	f := &Foundation{}
 	if err := ctx.RegisterComponentResource(ComponentType, Name, f, opts...); err != nil {
 		return nil, fmt.Errorf("register foundation: %w", err)
@@ -261,7 +264,43 @@ func (b *builder) registry() error {
 	}, b.parent); err != nil {
 		return fmt.Errorf("ecr lifecycle policy: %w", err)
 	}
+	if err := b.replication(); err != nil {
+		return err
+	}
 	b.out.RepositoryURL = repo.RepositoryUrl
 	b.out.RepositoryArn = repo.Arn
+	return nil
+}
+
+// replication replicates the app repository's images to the replica regions of this account. It is the
+// registry's one replication configuration (an account-wide setting of ECR in this region): no other stack
+// may own one. Replicas exist from the first push after it; ECR creates the destination repository.
+func (b *builder) replication() error {
+	regions := b.args.Config.Registry.ReplicaRegions
+	if len(regions) == 0 {
+		return nil
+	}
+	var destinations ecr.ReplicationConfigurationReplicationConfigurationRuleDestinationArray
+	for _, region := range regions {
+		destinations = append(destinations, ecr.ReplicationConfigurationReplicationConfigurationRuleDestinationArgs{
+			Region: pulumi.String(region), RegistryId: pulumi.String(b.args.Account.ID),
+		})
+	}
+	if _, err := ecr.NewReplicationConfiguration(b.ctx, child("registry-replication"), &ecr.ReplicationConfigurationArgs{
+		ReplicationConfiguration: &ecr.ReplicationConfigurationReplicationConfigurationArgs{
+			Rules: ecr.ReplicationConfigurationReplicationConfigurationRuleArray{
+				ecr.ReplicationConfigurationReplicationConfigurationRuleArgs{
+					Destinations: destinations,
+					RepositoryFilters: ecr.ReplicationConfigurationReplicationConfigurationRuleRepositoryFilterArray{
+						ecr.ReplicationConfigurationReplicationConfigurationRuleRepositoryFilterArgs{
+							Filter: pulumi.String(RepositoryName), FilterType: pulumi.String("PREFIX_MATCH"),
+						},
+					},
+				},
+			},
+		},
+	}, b.parent); err != nil {
+		return fmt.Errorf("ecr replication: %w", err)
+	}
 	return nil
 }

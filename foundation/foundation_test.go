@@ -173,3 +173,32 @@ func TestConfigValidation(t *testing.T) {
 		assert.EqualError(t, tc.cfg.Validate(), tc.want, name)
 	}
 }
+
+// The registry replicates the app images to the recovery region, where prod-dr pulls the same digest.
+func TestRegistryReplicatesToTheRecoveryRegion(t *testing.T) {
+	assert.Equal(t, []string{"us-west-2"}, DefaultConfig().Registry.ReplicaRegions, "prod's database.replicaRegion")
+	mocks, _ := runFoundation(t, DefaultConfig())
+	repl := mocks.OfType("aws:ecr/replicationConfiguration:ReplicationConfiguration")
+	require.Len(t, repl, 1)
+	assert.Equal(t, map[string]any{"rules": []any{map[string]any{
+		"destinations":      []any{map[string]any{"region": "us-west-2", "registryId": "123456789012"}},
+		"repositoryFilters": []any{map[string]any{"filter": "8byte-app", "filterType": "PREFIX_MATCH"}},
+	}}}, repl[0].Get("replicationConfiguration"))
+
+	none := DefaultConfig()
+	none.Registry.ReplicaRegions = nil
+	mocks, _ = runFoundation(t, none)
+	assert.Empty(t, mocks.OfType("aws:ecr/replicationConfiguration:ReplicationConfiguration"))
+}
+
+func TestReplicaRegionsAreChecked(t *testing.T) {
+	for name, regions := range map[string][]string{"not a region": {"west"}, "twice": {"us-west-2", "us-west-2"}} {
+		c := DefaultConfig()
+		c.Registry.ReplicaRegions = regions
+		assert.ErrorContains(t, c.Validate(), "config 8byte:registry.replicaRegions: invalid value", name)
+	}
+	c := DefaultConfig()
+	c.Registry.ReplicaRegions = []string{"us-east-1"}
+	assert.EqualError(t, c.CheckRegion("us-east-1"),
+		`config 8byte:registry.replicaRegions: invalid value ["us-east-1"]: must not contain the registry's own region us-east-1`)
+}

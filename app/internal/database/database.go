@@ -60,7 +60,7 @@ func (e *CheckError) Reason() string { return e.reason }
 type CredentialsFunc func(ctx context.Context) (secrets.Credentials, error)
 
 // loadTimeout bounds one read of the credentials (two Secrets Manager calls). The read runs on its
-// own: the checks waiting for it give up at their own deadline without cancelling it.
+// own: the checks waiting for it give up at their own deadline without canceling it.
 const loadTimeout = 10 * time.Second
 
 // errClosed is the cause of the checks that run after Close.
@@ -130,7 +130,7 @@ func New(opts Options) (*DB, error) {
 // Check pings the database over TLS within ctx. When the database rejects the credentials it
 // reads them again and retries once, so a rotated password is picked up by the check that meets
 // it; a broken connection (a restarted server, a pool replaced meanwhile) is retried once on
-// another. A non-nil error is a *CheckError. A check whose caller gave up (ctx cancelled) is no
+// another. A non-nil error is a *CheckError. A check whose caller gave up (ctx canceled) is no
 // verdict on the database: it is neither logged nor remembered.
 func (d *DB) Check(ctx context.Context) error {
 	err := d.check(ctx)
@@ -241,7 +241,7 @@ func IsAuthFailure(err error) bool {
 // It waits for a read in progress no longer than ctx allows; the read goes on without it.
 func (d *DB) acquire(ctx context.Context) (*generation, error) {
 	d.mu.Lock()
-	if gen, err, ok := d.currentLocked(); ok {
+	if gen, ok, err := d.currentLocked(); ok {
 		d.mu.Unlock()
 		return gen, err
 	}
@@ -265,7 +265,7 @@ func (d *DB) acquire(ctx context.Context) (*generation, error) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if gen, err, ok := d.currentLocked(); ok {
+	if gen, ok, err := d.currentLocked(); ok {
 		return gen, err
 	}
 	return nil, d.lastErr
@@ -273,15 +273,15 @@ func (d *DB) acquire(ctx context.Context) (*generation, error) {
 
 // currentLocked returns the current pool, marked as used, or the error of a closed DB; ok is
 // false when there is neither. d.mu is held.
-func (d *DB) currentLocked() (gen *generation, err error, ok bool) {
+func (d *DB) currentLocked() (gen *generation, ok bool, err error) {
 	if d.closed {
-		return nil, &CheckError{reason: ReasonUnreachable, err: errClosed}, true
+		return nil, true, &CheckError{reason: ReasonUnreachable, err: errClosed}
 	}
 	if d.current != nil {
 		d.current.users++
-		return d.current, nil, true
+		return d.current, true, nil
 	}
-	return nil, nil, false
+	return nil, false, nil
 }
 
 // load reads the credentials and makes the pool from them, then ends the wait on done.

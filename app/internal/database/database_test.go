@@ -76,7 +76,7 @@ func closeDB(t *testing.T, db *database.DB) {
 }
 
 // checkReason runs one check and returns the public reason of its failure, "" for success.
-func checkReason(t *testing.T, ctx context.Context, db *database.DB) string {
+func checkReason(ctx context.Context, t *testing.T, db *database.DB) string {
 	t.Helper()
 	err := db.Check(ctx)
 	if err == nil {
@@ -188,7 +188,7 @@ func unreachableCredentials(t *testing.T) (*secretstest.Fake, database.Credentia
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := secretstest.NewFake(map[string]string{connectionARN: string(conn), passwordARN: `{"username":"app","password":"pw-never-logged"}`})
+	fake := secretstest.NewFake(map[string]string{connectionARN: string(conn), passwordARN: `{"username":"app","password":"pw-never-logged"}`}) //nolint:gosec // G101: the fake secret of a test
 	return fake, func(ctx context.Context) (secrets.Credentials, error) { return secrets.Load(ctx, fake, connectionARN) }
 }
 
@@ -215,7 +215,7 @@ func TestCheckKeepsItsBudgetWhileSecretsManagerIsSlow(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
 	start := time.Now()
-	reason := checkReason(t, ctx, db)
+	reason := checkReason(ctx, t, db)
 	if took := time.Since(start); took > budget+300*time.Millisecond {
 		t.Errorf("a check with a %v budget took %v while Secrets Manager was slow", budget, took)
 	}
@@ -242,22 +242,22 @@ func TestCancelledCheckIsNotCached(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 		cancel() // the client hangs up
 	}()
-	if reason := checkReason(t, ctx, db); reason != database.ReasonCredentials {
-		t.Fatalf("cancelled check: reason %q, want %q", reason, database.ReasonCredentials)
+	if reason := checkReason(ctx, t, db); reason != database.ReasonCredentials {
+		t.Fatalf("canceled check: reason %q, want %q", reason, database.ReasonCredentials)
 	}
 	fake.Release()
 	deadline, cancelDeadline := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancelDeadline()
 	// The pool is made from the credentials: the check now reaches the (closed) port.
-	if reason := checkReason(t, deadline, db); reason != database.ReasonUnreachable {
-		t.Errorf("after Secrets Manager answered: reason %q, want %q (the cancelled read was cached as a failure); logs: %s",
+	if reason := checkReason(deadline, t, db); reason != database.ReasonUnreachable {
+		t.Errorf("after Secrets Manager answered: reason %q, want %q (the canceled read was cached as a failure); logs: %s",
 			reason, database.ReasonUnreachable, logs.String())
 	}
 	if got := fake.Reads(); got != 2 {
 		t.Errorf("secrets read %d times, want 2 (one load: connection and password secret)", got)
 	}
 	if strings.Contains(logs.String(), "context canceled") {
-		t.Errorf("the cancelled check was logged as a failure: %s", logs.String())
+		t.Errorf("the canceled check was logged as a failure: %s", logs.String())
 	}
 }
 
@@ -290,7 +290,7 @@ func TestCloseIsBounded(t *testing.T) {
 	if took := time.Since(start); took > time.Second {
 		t.Errorf("Close with a 200ms deadline took %v", took)
 	}
-	if reason := checkReason(t, context.Background(), db); reason != database.ReasonUnreachable {
+	if reason := checkReason(context.Background(), t, db); reason != database.ReasonUnreachable {
 		t.Errorf("check after Close: reason %q, want %q", reason, database.ReasonUnreachable)
 	}
 }

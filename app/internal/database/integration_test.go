@@ -80,11 +80,11 @@ func passwordJSON(user, password string) string {
 // ready calls GET /ready and returns the status code and the reason.
 func (a *app) ready(t *testing.T) (int, string) {
 	t.Helper()
-	return a.readyCtx(t, context.Background())
+	return a.readyCtx(context.Background(), t)
 }
 
 // readyCtx calls GET /ready with a client that gives up when ctx ends.
-func (a *app) readyCtx(t *testing.T, ctx context.Context) (int, string) {
+func (a *app) readyCtx(ctx context.Context, t *testing.T) (int, string) {
 	t.Helper()
 	rec := httptest.NewRecorder()
 	a.handler.ServeHTTP(rec, httptest.NewRequestWithContext(ctx, http.MethodGet, "/ready", nil))

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -167,23 +166,10 @@ func defaultStackConfig(env settings.Environment) *StackConfig {
 // accepts any key, so a typo would otherwise silently fall back to a default. allConfig is the JSON object
 // of every config value the engine passes to the program (pulumi.EnvConfig).
 func rejectUnknownKeys(allConfig string) error {
-	if allConfig == "" {
-		return nil
+	unknown, err := settings.UnknownKeys(allConfig, knownKeys)
+	if err != nil || len(unknown) == 0 {
+		return err
 	}
-	var all map[string]any
-	if err := json.Unmarshal([]byte(allConfig), &all); err != nil {
-		return fmt.Errorf("reading the stack configuration: %w", err)
-	}
-	var unknown []string
-	for key := range all {
-		if name, ok := strings.CutPrefix(key, settings.Namespace+":"); ok && !slices.Contains(knownKeys, name) {
-			unknown = append(unknown, key)
-		}
-	}
-	if len(unknown) > 0 {
-		slices.Sort(unknown)
-		return fmt.Errorf("unknown config keys %s; known keys: %s (see the README's configuration table)",
-			strings.Join(unknown, ", "), strings.Join(knownKeys, ", "))
-	}
-	return nil
+	return fmt.Errorf("unknown config keys %s; known keys: %s (see the README's configuration table)",
+		strings.Join(unknown, ", "), strings.Join(knownKeys, ", "))
 }

@@ -5,11 +5,9 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -94,22 +92,9 @@ func parseConfig(values map[string]string) (foundation.Config, error) {
 // rejectUnknownKeys fails on a key of the 8byte namespace that this program does not read (a typo would
 // otherwise fall back to a default silently).
 func rejectUnknownKeys(allConfig string) error {
-	if allConfig == "" {
-		return nil
+	unknown, err := settings.UnknownKeys(allConfig, knownKeys)
+	if err != nil || len(unknown) == 0 {
+		return err
 	}
-	var all map[string]any
-	if err := json.Unmarshal([]byte(allConfig), &all); err != nil {
-		return fmt.Errorf("reading the stack configuration: %w", err)
-	}
-	var unknown []string
-	for key := range all {
-		if name, ok := strings.CutPrefix(key, settings.Namespace+":"); ok && !slices.Contains(knownKeys, name) {
-			unknown = append(unknown, key)
-		}
-	}
-	if len(unknown) > 0 {
-		slices.Sort(unknown)
-		return fmt.Errorf("unknown config keys %s; the bootstrap project reads %s", strings.Join(unknown, ", "), strings.Join(knownKeys, ", "))
-	}
-	return nil
+	return fmt.Errorf("unknown config keys %s; the bootstrap project reads %s", strings.Join(unknown, ", "), strings.Join(knownKeys, ", "))
 }

@@ -327,3 +327,24 @@ func CheckRange(key string, v, lo, hi int) error {
 
 // RegionPattern matches AWS region names: us-west-2, eu-central-1, ap-southeast-4, us-gov-west-1, ...
 var RegionPattern = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
+
+// UnknownKeys returns, sorted, the keys of the 8byte namespace in allConfig (the JSON object of every config
+// value the engine passes to a program, pulumi.EnvConfig) that are not in known: the engine accepts any
+// key, so a typo would otherwise silently fall back to a default.
+func UnknownKeys(allConfig string, known []string) ([]string, error) {
+	if allConfig == "" {
+		return nil, nil
+	}
+	var all map[string]any
+	if err := json.Unmarshal([]byte(allConfig), &all); err != nil {
+		return nil, fmt.Errorf("reading the stack configuration: %w", err)
+	}
+	var unknown []string
+	for key := range all {
+		if name, ok := strings.CutPrefix(key, Namespace+":"); ok && !slices.Contains(known, name) {
+			unknown = append(unknown, key)
+		}
+	}
+	slices.Sort(unknown)
+	return unknown, nil
+}

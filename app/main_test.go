@@ -11,11 +11,11 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/8byte/infra/app/internal/config"
+	"github.com/8byte/infra/app/internal/testlog"
 	"github.com/8byte/infra/app/internal/testpki"
 )
 
@@ -121,31 +121,13 @@ func isolateAWS(t *testing.T) {
 	t.Setenv("AWS_MAX_ATTEMPTS", "1")
 }
 
-// syncBuffer is a bytes.Buffer safe for the service's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // TestServiceRunsAndStops runs the whole service with Secrets Manager unreachable: it listens on
 // APP_PORT, is live, is not ready (with a reason), logs JSON, and exits 0 on SIGTERM (ctx).
 func TestServiceRunsAndStops(t *testing.T) {
 	isolateAWS(t)
 	port := freePort(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	var stdout syncBuffer
+	var stdout testlog.Buffer
 	exited := make(chan int, 1)
 	go func() {
 		exited <- run(ctx, []string{"-rds-ca-bundle", testpki.WriteCA(t)}, env(validEnv(port)), &stdout, io.Discard)

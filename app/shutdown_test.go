@@ -15,6 +15,7 @@ import (
 	"github.com/8byte/infra/app/internal/pgtest"
 	"github.com/8byte/infra/app/internal/secrets"
 	"github.com/8byte/infra/app/internal/secrets/secretstest"
+	"github.com/8byte/infra/app/internal/testlog"
 )
 
 // nullCloudWatch accepts every datum.
@@ -52,7 +53,7 @@ func TestIntegrationShutdownIsBoundedWithAHungDatabase(t *testing.T) {
 	const budget = time.Second
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
-	var logs syncBuffer
+	var logs testlog.Buffer
 	served := make(chan error, 1)
 	go func() {
 		deps := dependencies{secrets: fake, metrics: nullCloudWatch{}, caBundle: pg.CA, shutdown: budget}

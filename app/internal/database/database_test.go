@@ -1,7 +1,6 @@
 package database_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,46 +20,13 @@ import (
 	"github.com/8byte/infra/app/internal/pgtest"
 	"github.com/8byte/infra/app/internal/secrets"
 	"github.com/8byte/infra/app/internal/secrets/secretstest"
+	"github.com/8byte/infra/app/internal/testlog"
 	"github.com/8byte/infra/app/internal/testpki"
 )
 
-// syncBuffer is a bytes.Buffer safe for the goroutines of the DB (the background reads log).
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// lines returns the log lines whose msg is msg, decoded.
-func (b *syncBuffer) lines(t *testing.T, msg string) []map[string]any {
-	t.Helper()
-	var found []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
-		var entry map[string]any
-		if err := json.Unmarshal([]byte(line), &entry); err != nil {
-			t.Fatalf("log line %q is not JSON: %v", line, err)
-		}
-		if entry["msg"] == msg {
-			found = append(found, entry)
-		}
-	}
-	return found
-}
-
 // jsonLogger is the service's logger (package logging) writing to a buffer.
-func jsonLogger(opts logging.Options) (*slog.Logger, *syncBuffer) {
-	var buf syncBuffer
+func jsonLogger(opts logging.Options) (*slog.Logger, *testlog.Buffer) {
+	var buf testlog.Buffer
 	return logging.New(&buf, opts), &buf
 }
 

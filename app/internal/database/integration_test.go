@@ -24,6 +24,7 @@ import (
 	"github.com/8byte/infra/app/internal/secrets"
 	"github.com/8byte/infra/app/internal/secrets/secretstest"
 	"github.com/8byte/infra/app/internal/server"
+	"github.com/8byte/infra/app/internal/testlog"
 	"github.com/8byte/infra/app/internal/testpki"
 )
 
@@ -37,7 +38,7 @@ type app struct {
 	secrets *secretstest.Fake
 	db      *database.DB
 	handler http.Handler
-	logs    *syncBuffer
+	logs    *testlog.Buffer
 }
 
 // appOptions are the knobs of newApp beyond the database it points at.
@@ -305,7 +306,7 @@ func TestIntegrationOutageIsLoggedOnceThenSummarised(t *testing.T) {
 			t.Fatalf("GET /ready during the outage = %d, want 503", code)
 		}
 	}
-	failed, requests := a.logs.lines(t, "database check failed"), a.logs.lines(t, "request")
+	failed, requests := a.logs.Lines(t, "database check failed"), a.logs.Lines(t, "request")
 	if len(failed) != 1 || failed[0]["level"] != "ERROR" || failed[0]["suppressed"] != nil {
 		t.Errorf("%d probes during the outage wrote %d \"database check failed\" lines, want 1 ERROR: %v", probes, len(failed), failed)
 	}
@@ -315,7 +316,7 @@ func TestIntegrationOutageIsLoggedOnceThenSummarised(t *testing.T) {
 
 	clock.advance(logging.Window)
 	a.ready(t)
-	failed = a.logs.lines(t, "database check failed")
+	failed = a.logs.Lines(t, "database check failed")
 	if len(failed) != 2 || failed[1]["suppressed"] != float64(probes-1) {
 		t.Errorf("after the repeat window: %v, want a second line with suppressed=%d", failed, probes-1)
 	}
@@ -326,7 +327,7 @@ func TestIntegrationOutageIsLoggedOnceThenSummarised(t *testing.T) {
 			t.Fatalf("after the outage: GET /ready = %d %q, want 200", code, reason)
 		}
 	}
-	recovered := a.logs.lines(t, "database check recovered")
+	recovered := a.logs.Lines(t, "database check recovered")
 	if len(recovered) != 1 || recovered[0]["level"] != "INFO" || recovered[0]["failed_checks"] != float64(probes+1) {
 		t.Errorf("recovery lines %v, want one INFO with failed_checks=%d", recovered, probes+1)
 	}

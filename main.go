@@ -14,6 +14,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/compute"
 	"github.com/8byte/infra/data"
 	"github.com/8byte/infra/iam"
@@ -52,7 +53,7 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	account, err := settings.LookupAccount(ctx)
+	account, err := cloud.LookupAccount(ctx)
 	if err != nil {
 		return nil, err
 	}

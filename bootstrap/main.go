@@ -13,6 +13,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/foundation"
 	"github.com/8byte/infra/settings"
 )
@@ -51,7 +52,7 @@ func deploy(ctx *pulumi.Context) (pulumi.Map, error) {
 	if err != nil {
 		return nil, err
 	}
-	account, err := settings.LookupAccount(ctx)
+	account, err := cloud.LookupAccount(ctx)
 	if err != nil {
 		return nil, err
 	}

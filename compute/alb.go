@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/lb"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/policy"
 	"github.com/8byte/infra/secure"
 	"github.com/8byte/infra/settings"
@@ -106,7 +107,7 @@ func (b *builder) loadBalancer() error {
 			Prefix:  pulumi.String(AccessLogPrefix),
 			Enabled: pulumi.Bool(true),
 		},
-		Tags: settings.NameTag(b.child("alb")),
+		Tags: cloud.NameTag(b.child("alb")),
 	}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.albLogs.Policy}))
 	if err != nil {
 		return fmt.Errorf("load balancer: %w", err)
@@ -129,7 +130,7 @@ func (b *builder) loadBalancer() error {
 			HealthyThreshold:   pulumi.Int(healthyThreshold),
 			UnhealthyThreshold: pulumi.Int(unhealthyThreshold),
 		},
-		Tags: settings.NameTag(b.child("app")),
+		Tags: cloud.NameTag(b.child("app")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("target group: %w", err)
@@ -151,7 +152,7 @@ func (b *builder) listeners() error {
 			Port:            pulumi.Int(80),
 			Protocol:        pulumi.String("HTTP"),
 			DefaultActions:  forward,
-			Tags:            settings.NameTag(b.child("http")),
+			Tags:            cloud.NameTag(b.child("http")),
 		}, b.parent)
 		if err != nil {
 			return fmt.Errorf("http listener: %w", err)
@@ -166,7 +167,7 @@ func (b *builder) listeners() error {
 		CertificateArn:  pulumi.String(cert),
 		DefaultActions:  forward,
 		RoutingHttpResponseStrictTransportSecurityHeaderValue: pulumi.String(HSTSHeader),
-		Tags: settings.NameTag(b.child("https")),
+		Tags: cloud.NameTag(b.child("https")),
 	}, b.parent); err != nil {
 		return fmt.Errorf("https listener: %w", err)
 	}
@@ -182,7 +183,7 @@ func (b *builder) listeners() error {
 				StatusCode: pulumi.String("HTTP_301"),
 			},
 		}},
-		Tags: settings.NameTag(b.child("http")),
+		Tags: cloud.NameTag(b.child("http")),
 	}, b.parent); err != nil {
 		return fmt.Errorf("http redirect listener: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/wafv2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/settings"
 )
 
@@ -92,7 +93,7 @@ func (b *builder) firewall() error {
 			SampledRequestsEnabled:   pulumi.Bool(true),
 			MetricName:               pulumi.String(b.child("waf")),
 		},
-		Tags: settings.NameTag(b.child("waf")),
+		Tags: cloud.NameTag(b.child("waf")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("web acl: %w", err)
@@ -108,7 +109,7 @@ func (b *builder) firewall() error {
 	logGroup, err := cloudwatch.NewLogGroup(b.ctx, b.child("waf-logs"), &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String(groupName),
 		RetentionInDays: pulumi.Int(b.args.LogRetentionDays),
-		Tags:            settings.NameTag(groupName),
+		Tags:            cloud.NameTag(groupName),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("waf log group: %w", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/data/dbname"
 	"github.com/8byte/infra/secure"
 	"github.com/8byte/infra/settings"
 )
@@ -98,7 +99,7 @@ func NewData(ctx *pulumi.Context, name string, args *Args, opts ...pulumi.Resour
 	}
 	b := &builder{
 		ctx: ctx, name: name, args: args, parent: pulumi.Parent(d),
-		identifier: Identifier(args.Environment), major: major,
+		identifier: dbname.Instance(args.Environment), major: major,
 	}
 	// The connection secret, the keys and the bucket come before the database and do not depend on it.
 	steps := []func() error{

@@ -9,20 +9,11 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
+	"github.com/8byte/infra/data/dbname"
 	"github.com/8byte/infra/policy"
 	"github.com/8byte/infra/secure"
-	"github.com/8byte/infra/settings"
 )
-
-// Identifier returns the RDS identifier of env's database, "postgres-8byte-<env>". It is explicit because
-// the log groups RDS exports to are named after it and must exist (with a retention) before the instance:
-// RDS would otherwise create them itself, keeping logs forever. RDS identifiers must start with a letter,
-// hence the engine first rather than the stack prefix. Keep it stable: a new identifier replaces the
-// database.
-func Identifier(env settings.Environment) string { return "postgres-" + settings.Prefix(env) }
-
-// FinalSnapshotIdentifier is the snapshot prod takes when its database is deleted.
-func FinalSnapshotIdentifier(env settings.Environment) string { return Identifier(env) + "-final" }
 
 // LogExports are the PostgreSQL logs the instance publishes to CloudWatch Logs.
 var LogExports = []string{"postgresql", "upgrade"}
@@ -78,7 +69,7 @@ func (b *builder) database() error {
 		Name:        pulumi.String(b.identifier),
 		Description: pulumi.String("Database subnets of " + b.name),
 		SubnetIds:   b.args.DatabaseSubnetIds,
-		Tags:        settings.NameTag(b.child("db-subnets")),
+		Tags:        cloud.NameTag(b.child("db-subnets")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("db subnet group: %w", err)
@@ -97,7 +88,7 @@ func (b *builder) database() error {
 		group, err := cloudwatch.NewLogGroup(b.ctx, b.child(logType+"-logs"), &cloudwatch.LogGroupArgs{
 			Name:            pulumi.String(groupName),
 			RetentionInDays: pulumi.Int(cfg.LogRetentionDays),
-			Tags:            settings.NameTag(groupName),
+			Tags:            cloud.NameTag(groupName),
 		}, b.parent)
 		if err != nil {
 			return fmt.Errorf("%s log group: %w", logType, err)
@@ -160,13 +151,13 @@ func (b *builder) database() error {
 		SkipFinalSnapshot:      pulumi.Bool(!protected),
 		DeleteAutomatedBackups: pulumi.Bool(!protected),
 		ApplyImmediately:       pulumi.Bool(!prod),
-		Tags:                   settings.NameTag(b.identifier),
+		Tags:                   cloud.NameTag(b.identifier),
 	}
 	if cfg.MonitoringIntervalSeconds > 0 {
 		args.MonitoringRoleArn = b.args.MonitoringRoleArn
 	}
 	if protected {
-		args.FinalSnapshotIdentifier = pulumi.String(FinalSnapshotIdentifier(env))
+		args.FinalSnapshotIdentifier = pulumi.String(dbname.FinalSnapshot(env))
 	}
 	if recovery := b.args.Recovery; recovery.Enabled() {
 		restoreFrom(args, recovery)
@@ -217,7 +208,7 @@ func (b *builder) parameterGroups() (map[int]*rds.ParameterGroup, error) {
 			Family:      pulumi.String(family),
 			Description: pulumi.String("PostgreSQL settings of " + b.identifier + ": TLS only, connection and slow-statement logging"),
 			Parameters:  params,
-			Tags:        settings.NameTag(name),
+			Tags:        cloud.NameTag(name),
 		}, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("db parameter group %s: %w", family, err)

@@ -7,6 +7,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/settings"
 )
 
@@ -53,7 +54,7 @@ func (b *builder) connectionSecret() error {
 		Description:          pulumi.String("How the 8byte application connects to " + b.identifier + ": host, port, database, user and the ARN of the RDS-managed password secret"),
 		KmsKeyId:             b.secretsKey.Arn,
 		RecoveryWindowInDays: pulumi.Int(connectionRecoveryDays(b.args.Environment)),
-		Tags:                 settings.NameTag(name),
+		Tags:                 cloud.NameTag(name),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("connection secret: %w", err)

@@ -12,6 +12,7 @@ import (
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/policy"
 	"github.com/8byte/infra/secure"
 	"github.com/8byte/infra/settings"
@@ -182,7 +183,7 @@ func (b *builder) oidcProvider() error {
 	provider, err := awsiam.NewOpenIdConnectProvider(b.ctx, child("github-oidc"), &awsiam.OpenIdConnectProviderArgs{
 		Url:           pulumi.String(GitHubOIDCURL),
 		ClientIdLists: pulumi.StringArray{pulumi.String(GitHubAudience)},
-		Tags:          settings.NameTag(child("github-oidc")),
+		Tags:          cloud.NameTag(child("github-oidc")),
 	}, b.parent, pulumi.RetainOnDelete(true))
 	if err != nil {
 		return fmt.Errorf("github oidc provider: %w", err)
@@ -249,7 +250,7 @@ func (b *builder) registry() error {
 			ecr.RepositoryEncryptionConfigurationArgs{EncryptionType: pulumi.String("KMS")},
 		},
 		ForceDelete: pulumi.Bool(false),
-		Tags:        settings.NameTag(RepositoryName),
+		Tags:        cloud.NameTag(RepositoryName),
 	}, b.parent, pulumi.RetainOnDelete(true))
 	if err != nil {
 		return fmt.Errorf("ecr repository: %w", err)

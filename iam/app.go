@@ -6,8 +6,8 @@ import (
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/policy"
-	"github.com/8byte/infra/settings"
 )
 
 // AWS managed policies the tier attaches.
@@ -78,7 +78,7 @@ func (b *builder) appRole() error {
 	}
 	profile, err := awsiam.NewInstanceProfile(b.ctx, b.child("app-profile"), &awsiam.InstanceProfileArgs{
 		Role: role.Name,
-		Tags: settings.NameTag(b.child("app-profile")),
+		Tags: cloud.NameTag(b.child("app-profile")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("app instance profile: %w", err)
@@ -132,7 +132,7 @@ func (b *builder) roleUnder(key, description string, trust pulumi.StringOutput, 
 		AssumeRolePolicy:    trust,
 		PermissionsBoundary: boundary,
 		MaxSessionDuration:  pulumi.Int(sessionSeconds),
-		Tags:                settings.NameTag(b.child(key)),
+		Tags:                cloud.NameTag(b.child(key)),
 	}, b.parent)
 	if err != nil {
 		return nil, fmt.Errorf("role %s: %w", key, err)

@@ -9,8 +9,8 @@ import (
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/policy"
-	"github.com/8byte/infra/settings"
 )
 
 // sessionManagerAgentActions are the actions of the AWS managed AmazonSSMManagedInstanceCore policy (on
@@ -400,7 +400,7 @@ func (b *builder) permissionsBoundary() error {
 	b.boundary, err = awsiam.NewPolicy(b.ctx, b.child("boundary"), &awsiam.PolicyArgs{
 		Description: pulumi.String("Permissions boundary of every role of " + b.name + ": what its roles need, and no escalation"),
 		Policy:      policy.Static(doc),
-		Tags:        settings.NameTag(b.child("boundary")),
+		Tags:        cloud.NameTag(b.child("boundary")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("permissions boundary: %w", err)

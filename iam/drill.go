@@ -7,6 +7,7 @@ import (
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/policy"
 	"github.com/8byte/infra/settings"
 )
@@ -138,7 +139,7 @@ func (b *builder) drillRole() error {
 	boundary, err := awsiam.NewPolicy(b.ctx, name, &awsiam.PolicyArgs{
 		Description: pulumi.String("Permissions boundary of the drill role of " + b.name + ": create and destroy " + d.environment + " only"),
 		Policy:      policy.Static(drillBoundaryDocument(b.scope, d)),
-		Tags:        settings.NameTag(name),
+		Tags:        cloud.NameTag(name),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("drill boundary: %w", err)

@@ -6,6 +6,7 @@ import (
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/policy"
 	"github.com/8byte/infra/settings"
 )
@@ -195,7 +196,7 @@ func (b *builder) managedPolicies(key string, roleName pulumi.StringInput, state
 		p, err := awsiam.NewPolicy(b.ctx, b.child(name), &awsiam.PolicyArgs{
 			Description: pulumi.String(fmt.Sprintf("%s (part %d), rendered from the permission table", key, i+1)),
 			Policy:      policy.Static(doc),
-			Tags:        settings.NameTag(b.child(name)),
+			Tags:        cloud.NameTag(b.child(name)),
 		}, b.parent)
 		if err != nil {
 			return fmt.Errorf("policy %s: %w", name, err)

@@ -8,6 +8,7 @@ import (
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/policy"
 	"github.com/8byte/infra/settings"
 )
@@ -28,7 +29,7 @@ func (b *builder) flowLogs() error {
 	b.flowLogGroup, err = cloudwatch.NewLogGroup(b.ctx, b.child("flow-logs"), &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String(groupName),
 		RetentionInDays: pulumi.Int(b.args.Config.FlowLogRetentionDays),
-		Tags:            settings.NameTag(groupName),
+		Tags:            cloud.NameTag(groupName),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("flow log group: %w", err)
@@ -46,7 +47,7 @@ func (b *builder) flowLogs() error {
 		Description:         pulumi.String("Delivers the VPC flow logs of " + b.name + " to CloudWatch Logs"),
 		AssumeRolePolicy:    pulumi.String(trustJSON),
 		PermissionsBoundary: b.args.PermissionsBoundary,
-		Tags:                settings.NameTag(b.child("flow-logs-role")),
+		Tags:                cloud.NameTag(b.child("flow-logs-role")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("flow log role: %w", err)
@@ -86,7 +87,7 @@ func (b *builder) flowLogs() error {
 		IamRoleArn:         role.Arn,
 		// One-minute aggregation: rejected-connection spikes show up in the logs within a minute.
 		MaxAggregationInterval: pulumi.Int(60),
-		Tags:                   settings.NameTag(b.child("flow-log")),
+		Tags:                   cloud.NameTag(b.child("flow-log")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("flow log: %w", err)

@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/8byte/infra/settings"
+	"github.com/8byte/infra/cloud"
 )
 
 // Ephemeral ports are where return traffic of a TCP connection arrives (Linux, the ALB and NAT gateways
@@ -100,7 +100,7 @@ func (b *builder) networkACLs() error {
 
 	_, err := ec2.NewDefaultNetworkAcl(b.ctx, b.child("default-nacl"), &ec2.DefaultNetworkAclArgs{
 		DefaultNetworkAclId: b.vpcRes.DefaultNetworkAclId,
-		Tags:                settings.NameTag(b.child("default-nacl-unused")),
+		Tags:                cloud.NameTag(b.child("default-nacl-unused")),
 	}, b.parent, pulumi.IgnoreChanges([]string{"subnetIds"}))
 	if err != nil {
 		return fmt.Errorf("default network acl: %w", err)
@@ -117,7 +117,7 @@ func (b *builder) networkACL(role string, subnets []*ec2.Subnet, rules []naclRul
 	acl, err := ec2.NewNetworkAcl(b.ctx, name, &ec2.NetworkAclArgs{
 		VpcId:     b.vpcRes.ID(),
 		SubnetIds: ids,
-		Tags:      settings.NameTag(name),
+		Tags:      cloud.NameTag(name),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("network acl %s: %w", name, err)

@@ -7,7 +7,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/vpc"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/8byte/infra/settings"
+	"github.com/8byte/infra/cloud"
 )
 
 // HTTPS is the port of every AWS API, ECR and the package repositories the instances use.
@@ -49,7 +49,7 @@ func (b *builder) securityGroups() error {
 		sg, err := ec2.NewSecurityGroup(b.ctx, name, &ec2.SecurityGroupArgs{
 			VpcId:       b.vpcRes.ID(),
 			Description: pulumi.String(g.description),
-			Tags:        settings.NameTag(name),
+			Tags:        cloud.NameTag(name),
 		}, b.parent)
 		if err != nil {
 			return fmt.Errorf("security group %s: %w", name, err)
@@ -103,14 +103,14 @@ func (b *builder) sgRule(role string, sg *ec2.SecurityGroup, r sgRule) error {
 			SecurityGroupId: sg.ID(), IpProtocol: pulumi.String("tcp"),
 			FromPort: pulumi.Int(r.port), ToPort: pulumi.Int(r.port),
 			CidrIpv4: cidr, ReferencedSecurityGroupId: peer,
-			Description: pulumi.String(r.description), Tags: settings.NameTag(name),
+			Description: pulumi.String(r.description), Tags: cloud.NameTag(name),
 		}, b.parent)
 	} else {
 		_, err = vpc.NewSecurityGroupEgressRule(b.ctx, name, &vpc.SecurityGroupEgressRuleArgs{
 			SecurityGroupId: sg.ID(), IpProtocol: pulumi.String("tcp"),
 			FromPort: pulumi.Int(r.port), ToPort: pulumi.Int(r.port),
 			CidrIpv4: cidr, ReferencedSecurityGroupId: peer,
-			Description: pulumi.String(r.description), Tags: settings.NameTag(name),
+			Description: pulumi.String(r.description), Tags: cloud.NameTag(name),
 		}, b.parent)
 	}
 	if err != nil {

@@ -8,7 +8,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
-	"github.com/8byte/infra/settings"
+	"github.com/8byte/infra/cloud"
 )
 
 // builder creates the network's children step by step and keeps what later steps wire together.
@@ -43,7 +43,7 @@ func (b *builder) vpc() error {
 		EnableDnsSupport:   pulumi.Bool(true),
 		EnableDnsHostnames: pulumi.Bool(true),
 		InstanceTenancy:    pulumi.String("default"),
-		Tags:               settings.NameTag(b.child("vpc")),
+		Tags:               cloud.NameTag(b.child("vpc")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("vpc: %w", err)
@@ -52,7 +52,7 @@ func (b *builder) vpc() error {
 	// mistake can talk to anything (Security Hub EC2.2).
 	_, err = ec2.NewDefaultSecurityGroup(b.ctx, b.child("default-sg"), &ec2.DefaultSecurityGroupArgs{
 		VpcId: b.vpcRes.ID(),
-		Tags:  settings.NameTag(b.child("default-sg-unused")),
+		Tags:  cloud.NameTag(b.child("default-sg-unused")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("default security group: %w", err)
@@ -96,7 +96,7 @@ func (b *builder) gateways() error {
 	var err error
 	b.igw, err = ec2.NewInternetGateway(b.ctx, b.child("igw"), &ec2.InternetGatewayArgs{
 		VpcId: b.vpcRes.ID(),
-		Tags:  settings.NameTag(b.child("igw")),
+		Tags:  cloud.NameTag(b.child("igw")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("internet gateway: %w", err)
@@ -109,7 +109,7 @@ func (b *builder) gateways() error {
 		name := b.child("nat-" + b.zoneKey(i))
 		eip, err := ec2.NewEip(b.ctx, name, &ec2.EipArgs{
 			Domain: pulumi.String("vpc"),
-			Tags:   settings.NameTag(name),
+			Tags:   cloud.NameTag(name),
 		}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.igw}))
 		if err != nil {
 			return fmt.Errorf("nat eip %s: %w", name, err)
@@ -118,7 +118,7 @@ func (b *builder) gateways() error {
 			AllocationId:     eip.AllocationId,
 			SubnetId:         b.public[i].ID(),
 			ConnectivityType: pulumi.String("public"),
-			Tags:             settings.NameTag(name),
+			Tags:             cloud.NameTag(name),
 		}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.igw}))
 		if err != nil {
 			return fmt.Errorf("nat gateway %s: %w", name, err)
@@ -136,7 +136,7 @@ func (b *builder) routes() error {
 	publicRT, err := ec2.NewRouteTable(b.ctx, b.child("public-rt"), &ec2.RouteTableArgs{
 		VpcId:  b.vpcRes.ID(),
 		Routes: ec2.RouteTableRouteArray{ec2.RouteTableRouteArgs{CidrBlock: pulumi.String(anywhere), GatewayId: b.igw.ID()}},
-		Tags:   settings.NameTag(b.child("public-rt")),
+		Tags:   cloud.NameTag(b.child("public-rt")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("public route table: %w", err)
@@ -155,7 +155,7 @@ func (b *builder) routes() error {
 		rt, err := ec2.NewRouteTable(b.ctx, name, &ec2.RouteTableArgs{
 			VpcId:  b.vpcRes.ID(),
 			Routes: ec2.RouteTableRouteArray{ec2.RouteTableRouteArgs{CidrBlock: pulumi.String(anywhere), NatGatewayId: nat.ID()}},
-			Tags:   settings.NameTag(name),
+			Tags:   cloud.NameTag(name),
 		}, b.parent)
 		if err != nil {
 			return fmt.Errorf("private route table %s: %w", name, err)
@@ -169,7 +169,7 @@ func (b *builder) routes() error {
 		// An explicit empty list: the provider then removes any route added outside Pulumi, so the
 		// database subnets can never gain a path to the internet unnoticed.
 		Routes: ec2.RouteTableRouteArray{},
-		Tags:   settings.NameTag(b.child("database-rt")),
+		Tags:   cloud.NameTag(b.child("database-rt")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("database route table: %w", err)

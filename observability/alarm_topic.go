@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/policy"
 	"github.com/8byte/infra/secure"
 	"github.com/8byte/infra/settings"
@@ -118,7 +119,7 @@ func alarmTopic(ctx *pulumi.Context, name string, args *LoggingArgs, parent pulu
 	topic, err := sns.NewTopic(ctx, name+"-alarms", &sns.TopicArgs{
 		DisplayName:    pulumi.String(name + " alarms"),
 		KmsMasterKeyId: key.Arn,
-		Tags:           settings.NameTag(name + "-alarms"),
+		Tags:           cloud.NameTag(name + "-alarms"),
 	}, parent)
 	if err != nil {
 		return pulumi.StringOutput{}, fmt.Errorf("alarm topic: %w", err)

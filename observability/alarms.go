@@ -9,8 +9,8 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/contract"
-	"github.com/8byte/infra/settings"
 )
 
 // How an alarm treats periods without data, chosen per alarm:
@@ -74,7 +74,7 @@ func (b *monitor) alarm(a alarmSpec) error {
 		TreatMissingData:   pulumi.String(a.treatMissingData),
 		AlarmActions:       b.topic,
 		OkActions:          b.topic,
-		Tags:               settings.NameTag(b.child(a.role)),
+		Tags:               cloud.NameTag(b.child(a.role)),
 	}
 	if strings.HasPrefix(a.statistic, "p") {
 		args.ExtendedStatistic = pulumi.String(a.statistic)
@@ -274,7 +274,7 @@ func (b *monitor) databaseAlarms() error {
 		SourceType:      pulumi.String("db-instance"),
 		SourceIds:       pulumi.StringArray{b.args.DbInstanceIdentifier},
 		EventCategories: pulumi.ToStringArray(DatabaseEventCategories),
-		Tags:            settings.NameTag(b.child("db-events")),
+		Tags:            cloud.NameTag(b.child("db-events")),
 	}, b.parent); err != nil {
 		return fmt.Errorf("database event subscription: %w", err)
 	}

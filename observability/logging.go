@@ -10,6 +10,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/settings"
 )
 
@@ -98,7 +99,7 @@ func newLogGroup(ctx *pulumi.Context, logicalName, groupName string, retentionDa
 	group, err := cloudwatch.NewLogGroup(ctx, logicalName, &cloudwatch.LogGroupArgs{
 		Name:            pulumi.String(groupName),
 		RetentionInDays: pulumi.Int(retentionDays),
-		Tags:            settings.NameTag(groupName),
+		Tags:            cloud.NameTag(groupName),
 	}, parent)
 	if err != nil {
 		return nil, fmt.Errorf("log group %s: %w", groupName, err)

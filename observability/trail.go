@@ -7,6 +7,7 @@ import (
 	awsiam "github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/policy"
 	"github.com/8byte/infra/secure"
 	"github.com/8byte/infra/settings"
@@ -146,7 +147,7 @@ func (b *monitor) trail() error {
 		Description:         pulumi.String("Delivers the CloudTrail events of " + b.name + " to CloudWatch Logs"),
 		AssumeRolePolicy:    pulumi.String(trust),
 		PermissionsBoundary: a.PermissionsBoundaryArn,
-		Tags:                settings.NameTag(b.child("trail-delivery")),
+		Tags:                cloud.NameTag(b.child("trail-delivery")),
 	}, b.parent)
 	if err != nil {
 		return fmt.Errorf("trail delivery role: %w", err)
@@ -173,7 +174,7 @@ func (b *monitor) trail() error {
 		// CloudTrail wants the log group's ARN with the ":*" suffix, which the provider's output lacks.
 		CloudWatchLogsGroupArn: pulumi.Sprintf("%s:*", group.Arn),
 		CloudWatchLogsRoleArn:  role.Arn,
-		Tags:                   settings.NameTag(TrailName(env)),
+		Tags:                   cloud.NameTag(TrailName(env)),
 	}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.trailBucket.Policy, rolePolicy}))
 	if err != nil {
 		return fmt.Errorf("trail: %w", err)

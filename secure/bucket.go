@@ -6,6 +6,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/policy"
 	"github.com/8byte/infra/settings"
 )
@@ -107,7 +108,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	}
 	bucket, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
 		ForceDestroy: pulumi.Bool(!args.Environment.Protected()),
-		Tags:         settings.NameTag(name),
+		Tags:         cloud.NameTag(name),
 	}, bucketOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s: %w", name, err)

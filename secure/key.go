@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/cloud"
 	"github.com/8byte/infra/policy"
 	"github.com/8byte/infra/settings"
 )
@@ -92,7 +93,7 @@ func NewKey(ctx *pulumi.Context, name string, args *KeyArgs, opts ...pulumi.Reso
 		EnableKeyRotation:    pulumi.Bool(true),
 		DeletionWindowInDays: pulumi.Int(DeletionWindowDays(args.Environment)),
 		Policy:               keyPolicy,
-		Tags:                 settings.NameTag(name),
+		Tags:                 cloud.NameTag(name),
 	}, childOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("key %s: %w", name, err)

@@ -1,15 +1,10 @@
 package settings
 
-import (
-	"fmt"
-
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
-)
+import "fmt"
 
 // Account is where the stack deploys: the AWS partition, region and account, looked up once at the top of
-// the program (plain invokes, so their values are known during preview) and passed to every tier. With
-// them, ARNs in policies are plain strings and the PR preview shows whole policy documents.
+// the program (cloud.LookupAccount: plain invokes, so their values are known during preview) and passed to
+// every tier. With them, ARNs in policies are plain strings and the PR preview shows whole policy documents.
 type Account struct {
 	ID        string // 12-digit account id
 	Partition string // "aws", "aws-cn", "aws-us-gov"
@@ -37,25 +32,3 @@ func (a Account) RootARN() string { return a.GlobalARN("iam", "root") }
 
 // Service returns the service principal of service, e.g. "ec2" -> "ec2.amazonaws.com".
 func (a Account) Service(service string) string { return service + "." + a.DNSSuffix }
-
-// NameTag returns the Name tag of a resource; the stack-wide tags (Project, Environment, ManagedBy) come
-// from the provider's aws:defaultTags.
-func NameTag(name string) pulumi.StringMap { return pulumi.StringMap{"Name": pulumi.String(name)} }
-
-// LookupAccount asks AWS once, with plain invokes, which partition, region and account the stack deploys
-// to, so that every tier builds ARNs from known values (and previews show whole policies).
-func LookupAccount(ctx *pulumi.Context) (Account, error) {
-	identity, err := aws.GetCallerIdentity(ctx, nil)
-	if err != nil {
-		return Account{}, fmt.Errorf("looking up the AWS account: %w", err)
-	}
-	partition, err := aws.GetPartition(ctx, nil)
-	if err != nil {
-		return Account{}, fmt.Errorf("looking up the AWS partition: %w", err)
-	}
-	region, err := aws.GetRegion(ctx, nil)
-	if err != nil {
-		return Account{}, fmt.Errorf("looking up the AWS region (set aws:region): %w", err)
-	}
-	return Account{ID: identity.AccountId, Partition: partition.Partition, Region: region.Name, DNSSuffix: partition.DnsSuffix}, nil
-}

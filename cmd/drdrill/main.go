@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/8byte/infra/data"
+	"github.com/8byte/infra/data/dbname"
 	"github.com/8byte/infra/drill"
 	"github.com/8byte/infra/settings"
 )
@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	source := settings.Environment{Name: *sourceStack}
 	cfg := drill.Config{
 		Stack: *stack, Region: *region,
-		SourceIdentifier: data.Identifier(source), SourceRegion: *sourceRegion, SourceEnvironment: *sourceStack,
+		SourceIdentifier: dbname.Instance(source), SourceRegion: *sourceRegion, SourceEnvironment: *sourceStack,
 		MetricsRegion: *sourceRegion, ReadyTimeout: *readyTimeout, PollInterval: 15 * time.Second,
 	}
 	deps := drill.Deps{

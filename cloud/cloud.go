@@ -1,0 +1,36 @@
+// Package cloud holds what every program and tier asks of the AWS provider itself, outside any one tier:
+// which partition, region and account the stack deploys to (LookupAccount, once at the top of a program),
+// and the Name tag every resource carries. Package settings, which describes that account
+// (settings.Account), stays free of the Pulumi SDK.
+package cloud
+
+import (
+	"fmt"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/8byte/infra/settings"
+)
+
+// NameTag returns the Name tag of a resource; the stack-wide tags (Project, Environment, ManagedBy) come
+// from the provider's aws:defaultTags.
+func NameTag(name string) pulumi.StringMap { return pulumi.StringMap{"Name": pulumi.String(name)} }
+
+// LookupAccount asks AWS once, with plain invokes, which partition, region and account the stack deploys
+// to, so that every tier builds ARNs from known values (and previews show whole policies).
+func LookupAccount(ctx *pulumi.Context) (settings.Account, error) {
+	identity, err := aws.GetCallerIdentity(ctx, nil)
+	if err != nil {
+		return settings.Account{}, fmt.Errorf("looking up the AWS account: %w", err)
+	}
+	partition, err := aws.GetPartition(ctx, nil)
+	if err != nil {
+		return settings.Account{}, fmt.Errorf("looking up the AWS partition: %w", err)
+	}
+	region, err := aws.GetRegion(ctx, nil)
+	if err != nil {
+		return settings.Account{}, fmt.Errorf("looking up the AWS region (set aws:region): %w", err)
+	}
+	return settings.Account{ID: identity.AccountId, Partition: partition.Partition, Region: region.Name, DNSSuffix: partition.DnsSuffix}, nil
+}

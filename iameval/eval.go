@@ -127,17 +127,19 @@ func Evaluate(r Request) (Result, error) {
 		return Result{}, fmt.Errorf("principal %s: a service principal has no identity policies or boundary", p.Service)
 	}
 	ctx := withPrincipalKeys(r.Context, p)
+	// IAM compares actions case-insensitively; the statements' actions are lowered when parsed.
+	action := strings.ToLower(r.Action)
 
 	var deny, identity, boundary, direct, session, account string
 	for _, pol := range p.Identity {
-		d, a, err := scan(pol, r, ctx)
+		d, a, err := scan(pol, r, action, ctx)
 		if err != nil {
 			return Result{}, err
 		}
 		deny, identity = first(deny, d), first(identity, a)
 	}
 	if p.Boundary != nil {
-		d, a, err := scan(*p.Boundary, r, ctx)
+		d, a, err := scan(*p.Boundary, r, action, ctx)
 		if err != nil {
 			return Result{}, err
 		}
@@ -145,7 +147,7 @@ func Evaluate(r Request) (Result, error) {
 	}
 	if rp := r.ResourcePolicy; rp != nil {
 		for _, st := range rp.Statements {
-			via, applies, err := appliesAsResource(st, rp.Name, r, ctx)
+			via, applies, err := appliesAsResource(st, rp.Name, r, action, ctx)
 			if err != nil {
 				return Result{}, err
 			}
@@ -246,7 +248,7 @@ func withPrincipalKeys(ctx Context, p Principal) Context {
 }
 
 // scan returns the first Deny and the first Allow statement of an identity policy or boundary that apply.
-func scan(pol Policy, r Request, ctx Context) (deny, allow string, err error) {
+func scan(pol Policy, r Request, action string, ctx Context) (deny, allow string, err error) {
 	for _, st := range pol.Statements {
 		if st.Principal != nil || st.NotPrincipal != nil {
 			return "", "", fmt.Errorf("policy %s: statement %s: an identity policy names no Principal", pol.Name, sid(st))
@@ -254,7 +256,7 @@ func scan(pol Policy, r Request, ctx Context) (deny, allow string, err error) {
 		if !st.HasResource {
 			return "", "", fmt.Errorf("policy %s: statement %s: an identity policy needs Resource or NotResource", pol.Name, sid(st))
 		}
-		ok, err := appliesTo(st, r, ctx)
+		ok, err := appliesTo(st, r, action, ctx)
 		if err != nil {
 			return "", "", fmt.Errorf("policy %s: statement %s: %w", pol.Name, sid(st), err)
 		}
@@ -271,9 +273,9 @@ func scan(pol Policy, r Request, ctx Context) (deny, allow string, err error) {
 	return deny, allow, nil
 }
 
-// appliesTo reports whether the statement's action, resource and conditions match the request.
-func appliesTo(st Statement, r Request, ctx Context) (bool, error) {
-	action := strings.ToLower(r.Action)
+// appliesTo reports whether the statement's action, resource and conditions match the request, whose
+// action is lowered (action).
+func appliesTo(st Statement, r Request, action string, ctx Context) (bool, error) {
 	matchAction := func(patterns []string) bool {
 		return slices.ContainsFunc(patterns, func(p string) bool { return Glob(p, action) })
 	}
@@ -322,7 +324,7 @@ const (
 
 // appliesAsResource reports whether a resource-policy statement applies to the request and how it names
 // the caller.
-func appliesAsResource(st Statement, policyName string, r Request, ctx Context) (principalMatch, bool, error) {
+func appliesAsResource(st Statement, policyName string, r Request, action string, ctx Context) (principalMatch, bool, error) {
 	if st.Principal == nil && st.NotPrincipal == nil {
 		return viaNone, false, fmt.Errorf("policy %s: statement %s: a resource policy statement needs a Principal", policyName, sid(st))
 	}
@@ -340,7 +342,7 @@ func appliesAsResource(st Statement, policyName string, r Request, ctx Context) 
 		}
 		via = viaDirect
 	}
-	ok, err := appliesTo(st, r, ctx)
+	ok, err := appliesTo(st, r, action, ctx)
 	if err != nil {
 		return viaNone, false, fmt.Errorf("policy %s: statement %s: %w", policyName, sid(st), err)
 	}

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // managedFS holds the AWS managed policies the stack attaches, vendored from the AWS Managed Policy
@@ -30,8 +32,17 @@ type ManagedPolicy struct {
 	Policy Policy `json:"-"`
 }
 
-// ManagedPolicies returns every vendored AWS managed policy, by name.
+// ManagedPolicies returns every vendored AWS managed policy, by name. The files are embedded, so they are
+// read and parsed once per process; the policies share their statements with every caller: read-only.
 func ManagedPolicies() ([]ManagedPolicy, error) {
+	all, err := managedPolicies()
+	return slices.Clone(all), err
+}
+
+var managedPolicies = sync.OnceValues(readManagedPolicies)
+
+// readManagedPolicies reads and parses the vendored policies.
+func readManagedPolicies() ([]ManagedPolicy, error) {
 	files, err := managedFS.ReadDir("managed")
 	if err != nil {
 		return nil, fmt.Errorf("vendored managed policies: %w", err)

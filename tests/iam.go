@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/8byte/infra/iameval"
 )
@@ -199,14 +200,24 @@ func attachedPolicy(arn string, managed map[string]*Resource) (iameval.Policy, e
 	return parse(r, "policy")
 }
 
-// parse parses the JSON policy document at input path of r, named after r.
+// parse parses the JSON policy document at input path of r, named after r. The IAM tests assemble an
+// account from the same few inventories many times, so parsed documents are kept (read-only) per process.
 func parse(r *Resource, path string) (iameval.Policy, error) {
-	p, err := iameval.Parse(r.Name, []byte(r.String(path)))
+	name, doc := r.Name, r.String(path)
+	key := name + "\x00" + doc
+	if p, ok := parsedPolicies.Load(key); ok {
+		return p.(iameval.Policy), nil
+	}
+	p, err := iameval.Parse(name, []byte(doc))
 	if err != nil {
 		return iameval.Policy{}, fmt.Errorf("%s %s: %w", r.Describe(), path, err)
 	}
+	parsedPolicies.Store(key, p)
 	return p, nil
 }
+
+// parsedPolicies holds the policies parse parsed, by name and document.
+var parsedPolicies sync.Map
 
 // addResourcePolicies records the key, bucket, topic, secret and repository policies by resource ARN.
 func (a *IAMAccount) addResourcePolicies(all []*Resource) error {

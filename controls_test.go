@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/8byte/infra/controls"
+	"github.com/8byte/infra/controls/status"
 	"github.com/8byte/infra/foundation"
 	"github.com/8byte/infra/settings"
 	"github.com/8byte/infra/tests"
@@ -80,7 +81,7 @@ func TestControlMatrix(t *testing.T) {
 	for name, stack := range allInventories(t) {
 		t.Run(name, func(t *testing.T) {
 			for _, r := range controls.Evaluate(stack, controls.All(), exceptionsFor(stack)) {
-				assert.NotEqual(t, controls.Fail, r.Status, "%s %s fails: %v", r.Control.ID, r.Control.Title, r.Findings)
+				assert.NotEqual(t, status.Fail, r.Status, "%s %s fails: %v", r.Control.ID, r.Control.Title, r.Findings)
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/8byte/infra/report"
+	"github.com/8byte/infra/report/stackreport"
 	"github.com/8byte/infra/settings"
 )
 
@@ -18,7 +19,7 @@ func planReport(t *testing.T, env settings.Environment) *report.Report {
 	t.Helper()
 	prices, err := report.Prices()
 	require.NoError(t, err)
-	return report.Build(env.Name, env, stackInventory(t, env).Resources, prices)
+	return stackreport.Build(env.Name, env, stackInventory(t, env).Resources, prices)
 }
 
 // golden compares got with the file at path, or rewrites the file with -update.
@@ -79,7 +80,7 @@ func TestPlanDiffOfKnownChanges(t *testing.T) {
 		cfg := setField(t, stackConfig(t, "dev"), key, field, value)
 		mocks, _, err := runStack(t, "dev", cfg)
 		require.NoError(t, err)
-		return report.Compare(base, report.Build("dev", settings.Dev, mocks.All(), prices))
+		return report.Compare(base, stackreport.Build("dev", settings.Dev, mocks.All(), prices))
 	}
 	changed := func(d *report.Diff, typ string) []report.Change {
 		var out []report.Change

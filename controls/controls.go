@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/8byte/infra/controls/status"
 	"github.com/8byte/infra/settings"
 	"github.com/8byte/infra/tests"
 )
@@ -49,17 +50,6 @@ type Branch struct {
 func (c *Control) Breaks() []Branch {
 	return append([]Branch{{Name: "break", Break: c.Break}}, c.Branches...)
 }
-
-// Status of a control in one stack.
-type Status string
-
-// The statuses of the matrix.
-const (
-	Pass          Status = "pass"
-	Accepted      Status = "accepted"
-	NotApplicable Status = "not applicable"
-	Fail          Status = "FAIL"
-)
 
 // Exception is a declared, reasoned departure from a control: an accepted finding in every environment
 // (Env == ""), or a legitimate difference of one environment.
@@ -127,7 +117,7 @@ func ExceptionFor(id string, env settings.Environment) (Exception, bool) {
 // Result is the outcome of one control in one stack.
 type Result struct {
 	Control  *Control
-	Status   Status
+	Status   status.Status
 	Reason   string // why accepted or not applicable
 	Covered  int    // resources of the covered types in the stack
 	Findings []Finding
@@ -201,16 +191,16 @@ func Evaluate(s *Stack, all []*Control, exceptions []Exception) []Result {
 		ex, declared := exceptionFor(c.ID, s.Env, exceptions)
 		switch {
 		case r.Covered == 0 && declared:
-			r.Status, r.Reason = NotApplicable, ex.Reason
+			r.Status, r.Reason = status.NotApplicable, ex.Reason
 		case r.Covered == 0:
-			r.Status = Fail
+			r.Status = status.Fail
 			r.Findings = append(r.Findings, Finding{Resource: strings.Join(shortTypes(c.Types), ", "), Problem: "none in this stack and no exception declared"})
 		case len(r.Findings) == 0:
-			r.Status = Pass
+			r.Status = status.Pass
 		case declared && ex.covers(s.Env, r.Findings):
-			r.Status, r.Reason = Accepted, ex.Reason
+			r.Status, r.Reason = status.Accepted, ex.Reason
 		default:
-			r.Status = Fail
+			r.Status = status.Fail
 		}
 		results = append(results, r)
 	}

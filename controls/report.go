@@ -3,6 +3,8 @@ package controls
 import (
 	"fmt"
 	"strings"
+
+	"github.com/8byte/infra/controls/status"
 )
 
 // Markdown renders the control matrix of docs/controls.md from the results of each environment's stack
@@ -30,9 +32,9 @@ func Markdown(envs []string, results map[string][]Result) string {
 
 func statusCell(r Result) string {
 	switch r.Status {
-	case Pass:
+	case status.Pass:
 		return fmt.Sprintf("pass (%d)", r.Covered)
-	case Accepted, NotApplicable:
+	case status.Accepted, status.NotApplicable:
 		return fmt.Sprintf("%s: %s", r.Status, escape(r.Reason))
 	default:
 		return fmt.Sprintf("**%s**: %d findings", r.Status, len(r.Findings))

@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/8byte/infra/controls"
+	"github.com/8byte/infra/controls/status"
 )
 
 // Change is a resource present in both reports whose inputs differ.
@@ -21,7 +21,7 @@ type Change struct {
 // ControlChange is a control whose status differs between the reports.
 type ControlChange struct {
 	ID, Title  string
-	Base, Head controls.Status
+	Base, Head status.Status
 	Reason     string // the head's reason (accepted, not applicable)
 }
 
@@ -96,7 +96,7 @@ func Compare(base, head *Report) *Diff {
 	}
 	for _, c := range head.Controls {
 		prev, ok := baseControls[c.ID]
-		prevStatus := controls.Status("absent")
+		prevStatus := status.Status("absent")
 		if ok {
 			prevStatus = prev.Status
 		}
@@ -239,9 +239,9 @@ func (d *Diff) Markdown() string {
 		for _, c := range d.Controls {
 			head := string(c.Head)
 			switch c.Head {
-			case controls.Fail:
+			case status.Fail:
 				head = "**newly FAILING**"
-			case controls.Accepted:
+			case status.Accepted:
 				head = "**newly accepted**: " + c.Reason
 			}
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", c.ID, strings.ReplaceAll(c.Title, "|", "\\|"), c.Base, strings.ReplaceAll(head, "|", "\\|"))

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/8byte/infra/controls"
+	"github.com/8byte/infra/controls/status"
 )
 
 // Markdown renders the report of one stack.
@@ -38,14 +38,14 @@ func (r *Report) summary(b *strings.Builder) {
 			protected++
 		}
 	}
-	status := map[controls.Status]int{}
+	count := map[status.Status]int{}
 	for _, c := range r.Controls {
-		status[c.Status]++
+		count[c.Status]++
 	}
 	fmt.Fprintf(b, "- **%d resources** (and %d components) in %d tiers: %d stateful, %d protected\n",
 		custom, len(r.Resources)-custom, len(r.Tiers()), stateful, protected)
 	fmt.Fprintf(b, "- **controls**: %d pass, %d accepted, %d not applicable, %d FAIL\n",
-		status[controls.Pass], status[controls.Accepted], status[controls.NotApplicable], status[controls.Fail])
+		count[status.Pass], count[status.Accepted], count[status.NotApplicable], count[status.Fail])
 	fmt.Fprintf(b, "- **estimated cost**: %s a month (%s list prices of %s, read %s)\n",
 		money(r.Cost.Total, r.Cost.Currency), r.Cost.Region, r.Cost.Currency, r.Cost.Read)
 }

@@ -1,10 +1,14 @@
 // Package report explains what a stack's `pulumi up` would create, without credentials: from the inventory
 // the mock cloud records (tests/), it lists the resources by tier and type with the protected and stateful
-// ones marked, evaluates the control matrix (controls/), estimates the monthly cost at list prices from the
-// price table in prices.yaml, draws the tiers as a Mermaid diagram, and compares two reports (a pull
-// request against its base): resources added, removed, changed and replaced, controls newly failing or
-// accepted, cost per line. cmd/report runs the program and prints the Markdown; Report is also JSON, so
-// the program of another commit can hand its report over.
+// ones marked, shows the stack's control matrix, estimates the monthly cost at list prices from the price
+// table in prices.yaml, draws the tiers as a Mermaid diagram, and compares two reports (a pull request
+// against its base): resources added, removed, changed and replaced, controls newly failing or accepted,
+// cost per line. cmd/report runs the program and prints the Markdown; Report is also JSON, so the program
+// of another commit can hand its report over.
+//
+// The package only formats and compares: report/stackreport evaluates the controls (controls/) over a
+// recorded inventory and hands Build the outcome, so this package and its tests link neither the controls
+// nor the Pulumi SDK.
 package report
 
 import (
@@ -13,9 +17,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/8byte/infra/controls"
+	"github.com/8byte/infra/controls/status"
 	"github.com/8byte/infra/settings"
-	"github.com/8byte/infra/tests"
 )
 
 // Schema is the version of the JSON form of Report; a report of another schema is not compared.
@@ -51,11 +54,11 @@ type Resource struct {
 
 // ControlStatus is the outcome of one control in the stack.
 type ControlStatus struct {
-	ID       string          `json:"id"`
-	Title    string          `json:"title"`
-	Status   controls.Status `json:"status"`
-	Reason   string          `json:"reason,omitempty"`
-	Findings int             `json:"findings"`
+	ID       string        `json:"id"`
+	Title    string        `json:"title"`
+	Status   status.Status `json:"status"`
+	Reason   string        `json:"reason,omitempty"`
+	Findings int           `json:"findings"`
 }
 
 // statefulTypes are the types whose replacement or deletion loses data, and what they hold.
@@ -72,12 +75,24 @@ var statefulTypes = map[string]string{
 // deletionFlags are the inputs that make the provider refuse to delete a resource.
 var deletionFlags = []string{"deletionProtection", "enableDeletionProtection"}
 
-// Build makes the report of env's stack from the inventory the mock cloud recorded.
-func Build(stack string, env settings.Environment, resources []*tests.Resource, prices *PriceTable) *Report {
-	r := &Report{Schema: Schema, Stack: stack}
+// Recorded is one resource as the mock cloud recorded it: what Build reads of it.
+type Recorded struct {
+	URN, Type, Name string
+	Parent          string // the parent's URN, "" at the stack's root
+	Custom          bool   // a cloud resource, not a component
+	Protect         bool   // the protect option
+	RetainOnDelete  bool   // the retainOnDelete option
+	Inputs          map[string]any
+}
+
+// Build makes the report of env's stack from the inventory the mock cloud recorded, the outcome of the
+// control matrix for the stack (controls, in the matrix's order) and the stack's column of the matrix
+// document (docs/controls.md for this stack alone).
+func Build(stack string, env settings.Environment, resources []Recorded, controls []ControlStatus, matrix string, prices *PriceTable) *Report {
+	r := &Report{Schema: Schema, Stack: stack, Controls: controls, ControlMatrix: matrixTable(matrix)}
 	tiers := tierOf(resources)
 	for _, res := range resources {
-		entry := Resource{URN: res.URN, Type: res.Type, Name: res.Name, Tier: tiers[res.URN], Custom: res.Custom, Inputs: res.In}
+		entry := Resource{URN: res.URN, Type: res.Type, Name: res.Name, Tier: tiers[res.URN], Custom: res.Custom, Inputs: res.Inputs}
 		if res.Protect {
 			entry.Protected = append(entry.Protected, "protect")
 		}
@@ -85,7 +100,7 @@ func Build(stack string, env settings.Environment, resources []*tests.Resource, 
 			entry.Protected = append(entry.Protected, "retainOnDelete")
 		}
 		for _, flag := range deletionFlags {
-			if res.Bool(flag) {
+			if on, _ := res.Inputs[flag].(bool); on {
 				entry.Protected = append(entry.Protected, flag)
 			}
 		}
@@ -94,13 +109,6 @@ func Build(stack string, env settings.Environment, resources []*tests.Resource, 
 		}
 		r.Resources = append(r.Resources, entry)
 	}
-
-	inventory := &controls.Stack{Env: env, Resources: resources}
-	results := controls.Evaluate(inventory, controls.All(), controls.Exceptions)
-	for _, c := range results {
-		r.Controls = append(r.Controls, ControlStatus{ID: c.Control.ID, Title: c.Control.Title, Status: c.Status, Reason: c.Reason, Findings: len(c.Findings)})
-	}
-	r.ControlMatrix = matrixTable(controls.Markdown([]string{stack}, map[string][]controls.Result{stack: results}))
 	r.Cost = prices.Estimate(env, r.Resources)
 	r.Diagram = Diagram(map[string][]Resource{stack: r.Resources})
 	return r
@@ -116,13 +124,14 @@ func matrixTable(doc string) string {
 
 // tierOf maps each resource's URN to its tier: the module of the tier component at the stack's root that
 // (transitively) parents it ("8byte:data:Data" -> "data"); "stack" for resources outside every tier.
-func tierOf(resources []*tests.Resource) map[string]string {
-	byURN := map[string]*tests.Resource{}
-	for _, r := range resources {
-		byURN[r.URN] = r
+func tierOf(resources []Recorded) map[string]string {
+	byURN := map[string]*Recorded{}
+	for i := range resources {
+		byURN[resources[i].URN] = &resources[i]
 	}
 	out := map[string]string{}
-	for _, r := range resources {
+	for i := range resources {
+		r := &resources[i]
 		top := r
 		for seen := 0; seen < len(resources); seen++ {
 			parent, ok := byURN[top.Parent]

@@ -28,6 +28,7 @@ import (
 
 	"github.com/8byte/infra/report"
 	"github.com/8byte/infra/report/engine"
+	"github.com/8byte/infra/report/stackreport"
 	"github.com/8byte/infra/settings"
 )
 
@@ -103,7 +104,7 @@ func reportOf(ctx context.Context, dir, stack string) (*report.Report, error) {
 		profile = p
 	}
 	env := settings.Environment{Name: stack, Profile: settings.Profile(profile)}
-	return report.Build(stack, env, mocks.All(), prices), nil
+	return stackreport.Build(stack, env, mocks.All(), prices), nil
 }
 
 // reportAt reports stack at the git ref: by the commit's own command when it has one that speaks this

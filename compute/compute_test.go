@@ -4,8 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/rds"
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/secretsmanager"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,7 +25,6 @@ const (
 	typeLaunchTemplate = "aws:ec2/launchTemplate:LaunchTemplate"
 	typeASG            = "aws:autoscaling/group:Group"
 	typePolicy         = "aws:autoscaling/policy:Policy"
-	typeRDS            = "aws:rds/instance:Instance"
 
 	testCertificate   = "arn:aws:acm:us-east-1:123456789012:certificate/0b3f7a52-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
 	testProfile       = "arn:aws:iam::123456789012:instance-profile/8byte-test-app"
@@ -196,36 +193,4 @@ func TestOutputs(t *testing.T) {
 
 	_, c := runCompute(t, settings.Dev, func(_ *pulumi.Context, a *Args) error { a.Config.WafEnabled = false; return nil })
 	assert.Empty(t, tests.AwaitString(t, c.WebACLArn))
-}
-
-// TestInstancesDoNotWaitForTheDatabase registers a database instance and its connection secret the way
-// the data tier does (the secret does not depend on the instance) and checks that no input of the launch
-// template or the Auto Scaling group depends on the database, while the group does depend on the target
-// group (the positive control: the check sees real dependencies).
-func TestInstancesDoNotWaitForTheDatabase(t *testing.T) {
-	for _, env := range settings.Environments {
-		t.Run(env.Name, func(t *testing.T) {
-			mocks, _ := runCompute(t, env, func(ctx *pulumi.Context, a *Args) error {
-				if _, err := rds.NewInstance(ctx, "8byte-test-db", &rds.InstanceArgs{
-					Engine: pulumi.String("postgres"), InstanceClass: pulumi.String("db.t4g.micro"), AllocatedStorage: pulumi.Int(20),
-				}); err != nil {
-					return err
-				}
-				secret, err := secretsmanager.NewSecret(ctx, "8byte-test-db-connection", &secretsmanager.SecretArgs{})
-				if err != nil {
-					return err
-				}
-				a.ConnectionSecretArn = secret.Arn
-				return nil
-			})
-			db := only(t, mocks, typeRDS)
-			secret := only(t, mocks, "aws:secretsmanager/secret:Secret")
-			lt, asg := only(t, mocks, typeLaunchTemplate), only(t, mocks, typeASG)
-			for _, r := range []*tests.Resource{lt, asg} {
-				assert.False(t, mocks.DependsOn(r, db), "%s depends on the database", r.Describe())
-			}
-			assert.True(t, mocks.DependsOn(lt, secret), "the launch template must get the secret ARN")
-			assert.True(t, mocks.DependsOn(asg, only(t, mocks, typeTargetGroup)), "positive control")
-		})
-	}
 }

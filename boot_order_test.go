@@ -35,3 +35,35 @@ func TestInstancesDoNotWaitForTheDatabase(t *testing.T) {
 		})
 	}
 }
+
+// TestConsumersWaitForTheRolesPolicies checks, in each real stack, that whoever uses the instance profile
+// (the launch template, hence the instances) or the RDS monitoring role (the database) waits for the
+// policies of the role: an instance that boots before its role may read the secret fails its first start,
+// and RDS refuses a monitoring role it cannot yet use.
+func TestConsumersWaitForTheRolesPolicies(t *testing.T) {
+	for _, env := range settings.Environments {
+		t.Run(env.Name, func(t *testing.T) {
+			mocks := wholeStack(t, env).mocks
+			prefix := settings.Prefix(env)
+			named := func(name string, types ...string) *tests.Resource {
+				t.Helper()
+				for _, typ := range types {
+					if r := mocks.Find(typ, name); r != nil {
+						return r
+					}
+				}
+				require.Failf(t, "missing", "no %v %s", types, name)
+				return nil
+			}
+			const rolePolicy, attachment = "aws:iam/rolePolicy:RolePolicy", "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+			lt := mocks.OfType("aws:ec2/launchTemplate:LaunchTemplate")
+			db := mocks.OfType("aws:rds/instance:Instance")
+			require.Len(t, lt, 1)
+			require.Len(t, db, 1)
+			for _, policy := range []string{prefix + "-app-runtime", prefix + "-app-session-manager"} {
+				assert.True(t, mocks.DependsOn(lt[0], named(policy, rolePolicy, attachment)), "the instances do not wait for %s", policy)
+			}
+			assert.True(t, mocks.DependsOn(db[0], named(prefix+"-monitoring-policy", attachment)), "the database does not wait for its monitoring role's policy")
+		})
+	}
+}

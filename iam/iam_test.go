@@ -3,7 +3,6 @@ package iam
 import (
 	"testing"
 
-	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,7 +19,6 @@ const (
 	typePolicy      = "aws:iam/policy:Policy"
 	typeProfile     = "aws:iam/instanceProfile:InstanceProfile"
 	typeOIDC        = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
-	typeLogGroup    = "aws:cloudwatch/logGroup:LogGroup"
 	testStateBucket = "8byte-pulumi-state"
 )
 
@@ -215,31 +213,4 @@ func TestMonitoringRoleHasTheManagedPolicyAndNothingElse(t *testing.T) {
 		assert.NotEqual(t, role.Out["name"], p.String("role"), "the monitoring role has an inline policy %s", p.Name)
 	}
 	assert.Equal(t, role.Out["arn"], tests.AwaitString(t, c.MonitoringRoleArn))
-}
-
-// Whoever uses the instance profile or the monitoring role waits for their policies; nobody waits for
-// anything of the data tier.
-func TestConsumersWaitForThePolicies(t *testing.T) {
-	mocks, err := tests.Run("dev", nil, func(ctx *pulumi.Context) error {
-		c, err := NewIAM(ctx, "8byte-dev", testArgs(settings.Dev))
-		if err != nil {
-			return err
-		}
-		for name, out := range map[string]pulumi.StringOutput{"instances": c.InstanceProfileArn, "database": c.MonitoringRoleArn} {
-			if _, err := cloudwatch.NewLogGroup(ctx, name, &cloudwatch.LogGroupArgs{Name: out}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	require.NoError(t, err)
-	instances, database := find(t, mocks, typeLogGroup, "instances"), find(t, mocks, typeLogGroup, "database")
-	for _, dep := range []string{"8byte-dev-app-runtime", "8byte-dev-app-session-manager"} {
-		target := mocks.Find(typeRolePolicy, dep)
-		if target == nil {
-			target = find(t, mocks, typeAttachment, dep)
-		}
-		assert.True(t, mocks.DependsOn(instances, target), "instances do not wait for %s", dep)
-	}
-	assert.True(t, mocks.DependsOn(database, find(t, mocks, typeAttachment, "8byte-dev-monitoring-policy")))
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/8byte/infra/controls"
 	"github.com/8byte/infra/settings"
 	"github.com/8byte/infra/tests"
 )
@@ -143,8 +144,8 @@ type statement struct {
 	Condition map[string]map[string]any
 }
 
-func (s statement) actions() []string   { return stringList(s.Action) }
-func (s statement) resources() []string { return stringList(s.Resource) }
+func (s statement) actions() []string   { return controls.StringList(s.Action) }
+func (s statement) resources() []string { return controls.StringList(s.Resource) }
 
 // principals returns the statement's principals as "AWS:arn", "Service:name" or "*".
 func (s statement) principals() []string {
@@ -154,7 +155,7 @@ func (s statement) principals() []string {
 	case map[string]any:
 		var out []string
 		for kind, v := range p {
-			for _, e := range stringList(v) {
+			for _, e := range controls.StringList(v) {
 				out = append(out, kind+":"+e)
 			}
 		}
@@ -172,20 +173,6 @@ func (s statement) conditionKeys() []string {
 		}
 	}
 	return out
-}
-
-func stringList(v any) []string {
-	switch v := v.(type) {
-	case string:
-		return []string{v}
-	case []any:
-		out := make([]string, 0, len(v))
-		for _, e := range v {
-			out = append(out, fmt.Sprint(e))
-		}
-		return out
-	}
-	return nil
 }
 
 func parseDocument(t *testing.T, doc string) []statement {
@@ -267,7 +254,7 @@ func TestSecurityDocumentsHaveTheDesignShape(t *testing.T) {
 					}
 				}
 				everyone := slices.Equal(st.principals(), []string{"*"}) || slices.Equal(st.principals(), []string{"AWS:*"})
-				plain := slices.Equal(stringList(st.Condition["Bool"]["aws:SecureTransport"]), []string{"false"}) && len(st.Condition) == 1
+				plain := slices.Equal(controls.StringList(st.Condition["Bool"]["aws:SecureTransport"]), []string{"false"}) && len(st.Condition) == 1
 				if st.Effect == "Deny" && everyone && plain {
 					res := st.resources()
 					switch kind {

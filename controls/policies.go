@@ -32,15 +32,15 @@ func parseStatements(doc string) []policy.Statement {
 	for _, m := range list {
 		st := policy.Statement{
 			Effect:      str(m["Effect"]),
-			Action:      strs(m["Action"]),
-			NotAction:   strs(m["NotAction"]),
-			Resource:    strs(m["Resource"]),
-			NotResource: strs(m["NotResource"]),
+			Action:      StringList(m["Action"]),
+			NotAction:   StringList(m["NotAction"]),
+			Resource:    StringList(m["Resource"]),
+			NotResource: StringList(m["NotResource"]),
 		}
 		if p, ok := m["Principal"].(map[string]any); ok {
 			st.Principal = policy.Principal{}
 			for k, v := range p {
-				st.Principal[k] = strs(v)
+				st.Principal[k] = StringList(v)
 			}
 		} else if m["Principal"] == "*" {
 			st.Principal = policy.Everyone()
@@ -51,7 +51,7 @@ func parseStatements(doc string) []policy.Statement {
 				st.Condition[op] = map[string][]string{}
 				if kv, ok := kv.(map[string]any); ok {
 					for k, v := range kv {
-						st.Condition[op][k] = strs(v)
+						st.Condition[op][k] = StringList(v)
 					}
 				}
 			}
@@ -66,7 +66,9 @@ func str(v any) string {
 	return s
 }
 
-func strs(v any) []string {
+// StringList returns a policy element that is a string or a list of strings (Action, Resource, a
+// condition's values) as a list; nil when absent.
+func StringList(v any) []string {
 	switch v := v.(type) {
 	case string:
 		return []string{v}

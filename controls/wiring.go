@@ -75,7 +75,7 @@ var wiringControls = []*Control{
 				}
 				var found []Finding
 				for _, nic := range nics {
-					ok, problem := s.onlyGroup(strs(nic["securityGroups"]), "app-sg")
+					ok, problem := s.onlyGroup(StringList(nic["securityGroups"]), "app-sg")
 					found = append(found, unless(ok, lt, "interface %v: %s", nic["deviceIndex"], problem)...)
 					found = append(found, unless(nic["subnetId"] == nil, lt, "interface pins subnet %v", nic["subnetId"])...)
 				}

@@ -7,7 +7,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -31,19 +30,7 @@ var mainOptions []pulumi.RunOption
 
 // program is the whole Pulumi program: it refuses unknown config keys (the engine passes all of them in
 // pulumi.EnvConfig), deploys the stack and exports every output deploy returns.
-func program(ctx *pulumi.Context) error {
-	if err := rejectUnknownKeys(os.Getenv(pulumi.EnvConfig)); err != nil {
-		return err
-	}
-	outputs, err := deploy(ctx)
-	if err != nil {
-		return err
-	}
-	for name, value := range outputs {
-		ctx.Export(name, value)
-	}
-	return nil
-}
+var program = cloud.Program(rejectUnknownKeys, deploy)
 
 // deploy reads the configuration, builds the tiers in order and returns the stack outputs. IAM comes
 // first: every role of the stack carries its permissions boundary. The observability tier's log groups and

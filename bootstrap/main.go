@@ -7,7 +7,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -18,21 +17,7 @@ import (
 	"github.com/8byte/infra/settings"
 )
 
-func main() {
-	pulumi.Run(func(ctx *pulumi.Context) error {
-		if err := rejectUnknownKeys(os.Getenv(pulumi.EnvConfig)); err != nil {
-			return err
-		}
-		outputs, err := deploy(ctx)
-		if err != nil {
-			return err
-		}
-		for name, value := range outputs {
-			ctx.Export(name, value)
-		}
-		return nil
-	})
-}
+func main() { pulumi.Run(cloud.Program(rejectUnknownKeys, deploy)) }
 
 // knownKeys are the keys of the 8byte namespace this program reads.
 var knownKeys = []string{foundation.KeyStacks, foundation.KeyRegistry}

@@ -1,17 +1,37 @@
-// Package cloud holds what every program and tier asks of the AWS provider itself, outside any one tier:
-// which partition, region and account the stack deploys to (LookupAccount, once at the top of a program),
-// and the Name tag every resource carries. Package settings, which describes that account
-// (settings.Account), stays free of the Pulumi SDK.
+// Package cloud holds the Pulumi-side pieces every program and tier of this repository shares, outside any
+// one tier: the shape of a program (Program), which partition, region and account the stack deploys to
+// (LookupAccount, once at the top of a program), and the Name tag every resource carries. Package settings,
+// which describes that account (settings.Account), stays free of the Pulumi SDK.
 package cloud
 
 import (
 	"fmt"
+	"os"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/8byte/infra/settings"
 )
+
+// Program is a whole Pulumi program of this repository (the stacks' and the bootstrap project's): it
+// refuses unknown config keys first (reject gets pulumi.EnvConfig, where the engine passes all of them),
+// then deploys and exports every output deploy returns. An error of either fails the run.
+func Program(reject func(envConfig string) error, deploy func(*pulumi.Context) (pulumi.Map, error)) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		if err := reject(os.Getenv(pulumi.EnvConfig)); err != nil {
+			return err
+		}
+		outputs, err := deploy(ctx)
+		if err != nil {
+			return err
+		}
+		for name, value := range outputs {
+			ctx.Export(name, value)
+		}
+		return nil
+	}
+}
 
 // NameTag returns the Name tag of a resource; the stack-wide tags (Project, Environment, ManagedBy) come
 // from the provider's aws:defaultTags.

@@ -13,8 +13,9 @@ help:
 	@echo "  variables: STACK=$(STACK) BOOTSTRAP_STACK=$(BOOTSTRAP_STACK); scripts/deploy.sh -h for the environment it reads"
 
 # TESTFLAGS: go vet runs on its own in .ci/run, so the tests skip go test's vet pass; -ldflags=-w links the
-# test binaries (each holding pulumi-aws, 40-130 MB) without DWARF. Linking is most of a warm run's CPU
-# (root package: 8 s link, 2 s tests); -w cuts it by about a third.
+# test binaries that hold the Pulumi SDK (40-140 MB each) without DWARF. Linking is most of a warm run's
+# CPU (root package: 5 s link, 2-3 s tests); -w cuts it further. README, "Tests", says which packages link
+# the SDK and why the others must not.
 TESTFLAGS ?= -vet=off -ldflags=-w
 
 ## test: every unit test under Pulumi mocks, both projects (no cloud, no credentials)

@@ -27,6 +27,12 @@ const (
 	AppUnit      = "8byte-app.service"
 	// agentConfigPath is where the user data writes the CloudWatch agent's configuration.
 	agentConfigPath = "/opt/aws/amazon-cloudwatch-agent/etc/8byte.json"
+	// AppLogBuffer is how much of the app's output docker's awslogs driver holds while CloudWatch Logs does
+	// not take it (throttled, unreachable): the driver runs non-blocking, as ECS does by default since
+	// June 2025, so a slow log service never blocks the app's writes (blocking them stalls the requests,
+	// fails the health checks and gets healthy instances replaced). When the buffer is full, lines are
+	// dropped; 8 MiB holds minutes of the app's output (it rate-limits its repeated lines).
+	AppLogBuffer = "8m"
 	// maxUserData is EC2's limit on user data before base64 encoding.
 	maxUserData = 16 * 1024
 )
@@ -63,7 +69,7 @@ type UserData struct {
 // userDataView is what the template sees: the values plus the fixed names and the agent configuration.
 type userDataView struct {
 	UserData
-	Unit, Container, User, AgentConfigPath, AgentConfig string
+	Unit, Container, User, AgentConfigPath, AgentConfig, LogBuffer string
 }
 
 // newUserData returns the user data of args' instances; the secret ARN and the log group names are the
@@ -113,7 +119,7 @@ func (u UserData) Render() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("user data: CloudWatch agent config: %w", err)
 	}
-	view := userDataView{UserData: u, Unit: AppUnit, Container: AppContainer, User: AppUser, AgentConfigPath: agentConfigPath, AgentConfig: string(agent)}
+	view := userDataView{UserData: u, Unit: AppUnit, Container: AppContainer, User: AppUser, AgentConfigPath: agentConfigPath, AgentConfig: string(agent), LogBuffer: AppLogBuffer}
 	var out bytes.Buffer
 	if err := userDataTemplate.Execute(&out, view); err != nil {
 		return "", fmt.Errorf("user data: %w", err)

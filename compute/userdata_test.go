@@ -90,6 +90,8 @@ func TestUserDataRunsTheImageHardened(t *testing.T) {
 				"--security-opt no-new-privileges", "--user 65532:65532", "--log-driver awslogs",
 				"--log-opt awslogs-group=" + prefix + "-app", "--log-opt awslogs-region=us-east-1",
 				"--log-opt awslogs-stream=${INSTANCE_ID}",
+				// A slow CloudWatch Logs must not block the app's writes: non-blocking, with an 8 MiB buffer.
+				"--log-opt mode=non-blocking", "--log-opt max-buffer-size=8m",
 			} {
 				assert.Contains(t, run, " "+flag+" ", "docker run lacks %s", flag)
 			}

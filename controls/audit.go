@@ -56,14 +56,34 @@ func addStatement(s *Stack, typ, action, resource string) {
 	addStatementTo(first(s, typ), action, resource)
 }
 
-// addStatementTo appends an Allow statement to the policy of r.
+// addStatementTo appends an Allow statement of action to the policy of r.
 func addStatementTo(r *tests.Resource, action, resource string) {
 	sts := statements(r, "policy")
-	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"` + action + `","Resource":"` + resource + `"}`
+	doc := `{"Version":"2012-10-17","Statement":[` + allowAmongHarmless(action, resource)
 	for range sts {
 		doc += `,{"Effect":"Deny","Action":"none:None","Resource":"*"}`
 	}
 	set(r, "policy", doc+"]}")
+}
+
+// addInlinePolicy gives the first role of the stack an inline policy (the role's inlinePolicies input)
+// that allows action on resource.
+func addInlinePolicy(s *Stack, action, resource string) {
+	role := first(s, typeRole)
+	inline := append(list(role, "inlinePolicies"), map[string]any{
+		"name": "planted", "policy": `{"Version":"2012-10-17","Statement":[` + allowAmongHarmless(action, resource) + `]}`,
+	})
+	policies := make([]any, len(inline))
+	for i, p := range inline {
+		policies[i] = p
+	}
+	set(role, "inlinePolicies", policies)
+}
+
+// allowAmongHarmless is an Allow statement of action between two harmless actions, so that a check that
+// reads only one action of a statement (the first, or the last) misses it.
+func allowAmongHarmless(action, resource string) string {
+	return `{"Effect":"Allow","Action":["sts:GetCallerIdentity","` + action + `","sts:GetSessionToken"],"Resource":"` + resource + `"}`
 }
 
 func serviceWildcard(action string) bool {
@@ -84,13 +104,15 @@ var auditControls = []*Control{
 		"no identity policy of the stack allows Action * on Resource *", []string{typeIAMPolicy, typeRolePolicy, typeRole},
 		func(a string, res []string) bool { return a == "*" && slices.Contains(res, "*") },
 		func(s *Stack) { addStatement(s, typeIAMPolicy, "*", "*") }),
-		Branch{"in an inline role policy", func(s *Stack) { addStatement(s, typeRolePolicy, "*", "*") }}),
-	identityCheck("IAM.21", "IAM customer managed policies that you create should not allow wildcard actions for services",
+		Branch{"in an inline role policy", func(s *Stack) { addStatement(s, typeRolePolicy, "*", "*") }},
+		Branch{"in a role's inlinePolicies", func(s *Stack) { addInlinePolicy(s, "*", "*") }}),
+	withBranches(identityCheck("IAM.21", "IAM customer managed policies that you create should not allow wildcard actions for services",
 		"no identity policy of the stack (managed or inline: stricter than the control) allows a whole service (\"ec2:*\")",
 		[]string{typeIAMPolicy, typeRolePolicy, typeRole},
 		func(a string, _ []string) bool { return serviceWildcard(a) },
 		// Proven on the stack without the accepted boundary, whose only other policies are inline ones.
 		func(s *Stack) { addStatement(s, typeRolePolicy, "s3:*", "arn:aws:s3:::b") }),
+		Branch{"in a role's inlinePolicies", func(s *Stack) { addInlinePolicy(s, "s3:*", "arn:aws:s3:::b") }}),
 	withBranches(identityCheck("KMS.1", "IAM customer managed policies should not allow decryption actions on all KMS keys",
 		"no customer managed policy allows kms:Decrypt or kms:ReEncryptFrom on Resource *", []string{typeIAMPolicy},
 		decryptsAnyKey, func(s *Stack) { addStatement(s, typeIAMPolicy, "kms:Decrypt", "*") }),
@@ -99,7 +121,8 @@ var auditControls = []*Control{
 	withBranches(identityCheck("KMS.2", "IAM principals should not have IAM inline policies that allow decryption actions on all KMS keys",
 		"no inline role policy allows kms:Decrypt or kms:ReEncryptFrom on Resource *", []string{typeRolePolicy, typeRole},
 		decryptsAnyKey, func(s *Stack) { addStatement(s, typeRolePolicy, "kms:Decrypt", "*") }),
-		Branch{"kms:ReEncryptFrom", func(s *Stack) { addStatement(s, typeRolePolicy, "kms:ReEncryptFrom", "*") }}),
+		Branch{"kms:ReEncryptFrom", func(s *Stack) { addStatement(s, typeRolePolicy, "kms:ReEncryptFrom", "*") }},
+		Branch{"in a role's inlinePolicies", func(s *Stack) { addInlinePolicy(s, "kms:Decrypt", "*") }}),
 	{
 		ID: "SNS.1", Title: "SNS topics should be encrypted at-rest using AWS KMS",
 		Checks: "every topic is encrypted with a customer-managed key of the stack (the AWS managed key drops alarm notifications)",

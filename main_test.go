@@ -214,6 +214,7 @@ var outputSources = []struct{ output, typ, name, field string }{
 	{"permissionsBoundaryArn", "aws:iam/policy:Policy", "boundary", "arn"},
 	{"previewRoleArn", "aws:iam/role:Role", "github-preview", "arn"},
 	{"deployRoleArn", "aws:iam/role:Role", "github-deploy", "arn"},
+	{"drillRoleArn", "aws:iam/role:Role", "github-drill", "arn"},
 	{"dbEndpoint", "aws:rds/instance:Instance", "postgres", "endpoint"},
 	{"dbAddress", "aws:rds/instance:Instance", "postgres", "address"},
 	{"dbPort", "aws:rds/instance:Instance", "postgres", "port"},
@@ -245,13 +246,19 @@ func TestEveryOutputIsExported(t *testing.T) {
 			for name := range run.outputs {
 				names = append(names, name)
 			}
-			assert.ElementsMatch(t, readmeOutputs(t), names, "the exports are the README's outputs")
+			require.ElementsMatch(t, readmeOutputs(t), names, "the exports are the README's outputs")
 			assert.Len(t, names, 42, "the 42 outputs of the README")
 
+			// output returns an exported value and records that the test checks it.
+			checked := map[string]bool{}
+			output := func(name string) any {
+				checked[name] = true
+				return run.outputs[name]
+			}
 			prefix := settings.Prefix(env) + "-"
 			literal := map[string]any{"environment": env.Name, "profile": map[settings.Environment]string{settings.Dev: "dev", settings.Prod: "prod"}[env], "region": "us-east-1", "vpcCidr": "10.0.0.0/16"}
 			for name, want := range literal {
-				assert.Equal(t, want, run.outputs[name], name)
+				assert.Equal(t, want, output(name), name)
 			}
 			// Read from the stack file: the account's registry and OIDC provider are the bootstrap project's,
 			// the image tag is CI's.
@@ -263,7 +270,7 @@ func TestEveryOutputIsExported(t *testing.T) {
 			for _, f := range fromStackFile {
 				want := stackConfigField(t, env.Name, f.key, f.field)
 				assert.NotEmpty(t, want, "%s.%s in Pulumi.%s.yaml", f.key, f.field, env.Name)
-				assert.Equal(t, want, run.outputs[f.output], f.output)
+				assert.Equal(t, want, output(f.output), f.output)
 			}
 			tiers := map[string]string{"publicSubnetIds": "public", "privateSubnetIds": "private", "databaseSubnetIds": "database"}
 			for name, tier := range tiers {
@@ -274,27 +281,34 @@ func TestEveryOutputIsExported(t *testing.T) {
 					assert.Equal(t, tier, sub.Tag("Tier"))
 					want = append(want, sub.Out["id"].(string))
 				}
-				assert.Equal(t, want, run.outputs[name], "%s, in zone order", name)
+				assert.Equal(t, want, output(name), "%s, in zone order", name)
 			}
 			var ips []any
 			for _, eip := range run.mocks.OfType("aws:ec2/eip:Eip") {
 				ips = append(ips, eip.Out["publicIp"])
 			}
-			assert.ElementsMatch(t, ips, run.outputs["natPublicIps"])
+			assert.ElementsMatch(t, ips, output("natPublicIps"))
 			assert.Len(t, ips, map[settings.Environment]int{settings.Dev: 1, settings.Prod: 3}[env])
 			for _, src := range outputSources {
 				r := run.mocks.Find(src.typ, prefix+src.name)
 				if r == nil {
-					assert.Empty(t, run.outputs[src.output], "%s: %s %s is not in the %s stack, so the output is empty", src.output, src.typ, prefix+src.name, env)
+					assert.Empty(t, output(src.output), "%s: %s %s is not in the %s stack, so the output is empty", src.output, src.typ, prefix+src.name, env)
 					continue
 				}
-				assert.Equal(t, r.Output(src.field), run.outputs[src.output], "%s is %s of %s", src.output, src.field, r.Describe())
+				assert.Equal(t, r.Output(src.field), output(src.output), "%s is %s of %s", src.output, src.field, r.Describe())
 			}
 			alb := run.mocks.Find("aws:lb/loadBalancer:LoadBalancer", prefix+"alb")
 			require.NotNil(t, alb)
 			scheme := map[settings.Environment]string{settings.Dev: "http://", settings.Prod: "https://"}[env]
-			assert.Equal(t, scheme+alb.Out["dnsName"].(string), run.outputs["albUrl"])
-			assert.Equal(t, "https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/"+run.outputs["dashboardName"].(string), run.outputs["dashboardUrl"])
+			assert.Equal(t, scheme+alb.Out["dnsName"].(string), output("albUrl"))
+			assert.Equal(t, "https://console.aws.amazon.com/cloudwatch/home?region=us-east-1#dashboards/dashboard/"+output("dashboardName").(string), output("dashboardUrl"))
+			var unchecked []string
+			for _, name := range names {
+				if !checked[name] {
+					unchecked = append(unchecked, name)
+				}
+			}
+			assert.Empty(t, unchecked, "every output's value is checked against its source")
 		})
 	}
 }

@@ -77,10 +77,37 @@ func TestOnlyTheComponentPackagesLinkThePulumiSDK(t *testing.T) {
 type packageImports struct{ regular, test []string }
 
 // moduleImports reads the imports of every package of this module (by directory relative to the root;
-// "" is the root), leaving out the other modules (app/, bootstrap/) and testdata.
+// "" is the root).
 func moduleImports(t *testing.T) map[string]packageImports {
 	t.Helper()
 	out := map[string]packageImports{}
+	for _, path := range moduleGoFiles(t) {
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		require.NoError(t, err)
+		pkg := filepath.ToSlash(filepath.Dir(path))
+		if pkg == "." {
+			pkg = ""
+		}
+		imps := out[pkg]
+		for _, spec := range f.Imports {
+			imp, err := strconv.Unquote(spec.Path.Value)
+			require.NoError(t, err)
+			if strings.HasSuffix(path, "_test.go") {
+				imps.test = append(imps.test, imp)
+			} else {
+				imps.regular = append(imps.regular, imp)
+			}
+		}
+		out[pkg] = imps
+	}
+	return out
+}
+
+// moduleGoFiles returns the .go files of this module, tests included, leaving out the other modules
+// (app/, bootstrap/), hidden directories and testdata.
+func moduleGoFiles(t *testing.T) []string {
+	t.Helper()
+	var files []string
 	err := filepath.WalkDir(".", func(path string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -91,34 +118,13 @@ func moduleImports(t *testing.T) map[string]packageImports {
 			}
 			return nil
 		}
-		if !strings.HasSuffix(path, ".go") {
-			return nil
+		if strings.HasSuffix(path, ".go") {
+			files = append(files, path)
 		}
-		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
-		if err != nil {
-			return err
-		}
-		pkg := filepath.ToSlash(filepath.Dir(path))
-		if pkg == "." {
-			pkg = ""
-		}
-		imps := out[pkg]
-		for _, spec := range f.Imports {
-			imp, err := strconv.Unquote(spec.Path.Value)
-			if err != nil {
-				return err
-			}
-			if strings.HasSuffix(path, "_test.go") {
-				imps.test = append(imps.test, imp)
-			} else {
-				imps.regular = append(imps.regular, imp)
-			}
-		}
-		out[pkg] = imps
 		return nil
 	})
 	require.NoError(t, err)
-	return out
+	return files
 }
 
 // fileExists reports whether path names an existing file.

@@ -104,7 +104,11 @@ func TestDrillRoleRestoresAndReports(t *testing.T) {
 		check(t, a, r, true, action, replicaKey, viaRDS("us-west-2"))
 		check(t, a, r, false, action, replicaKey, prodTag)             // directly
 		check(t, a, r, false, action, replicaKey, viaRDS("us-east-1")) // prod's region
+		// Any other key of the region, untagged, directly: only RDS may use a key for the drill.
+		check(t, a, r, false, action, "arn:aws:kms:us-west-2:123456789012:key/other", iameval.Context{})
 	}
+	// The restored instance is the recovery stack's: not one named after prod.
+	check(t, a, r, false, "rds:RestoreDBInstanceToPointInTime", "arn:aws:rds:us-west-2:123456789012:db:postgres-8byte-prod", iameval.Context{"aws:RequestTag/Environment": {"prod-dr"}})
 	check(t, a, r, false, "rds:RestoreDBInstanceToPointInTime", "arn:aws:rds:us-east-1:123456789012:auto-backup:ab-x", prodTag)
 	check(t, a, r, false, "rds:DeleteDBInstanceAutomatedBackup", replicatedBackups, prodTag)
 	check(t, a, r, true, "cloudwatch:PutMetricData", "*", iameval.Context{"cloudwatch:namespace": {"8byte/dr"}})

@@ -80,6 +80,9 @@ type Dependent struct {
 	// Untagged resources (AWS's public images, the caller's roles) carry no Environment tag: the
 	// grant has no tag condition even in a ByTag row.
 	Untagged bool
+	// Via, when set, is the service that makes the calls on the caller's behalf (kms:ViaService): the
+	// grant holds only through it.
+	Via string
 }
 
 // regional returns an ARN form of a regional resource of service: resource is formatted by path.
@@ -707,8 +710,9 @@ var PermissionTable = []Permissions{
 			Update: {"ecr:PutImageScanningConfiguration", "ecr:PutImageTagMutability"}, Tag: {"ecr:TagResource", "ecr:UntagResource"},
 			Delete: {"ecr:DeleteRepository"},
 		},
-		// A KMS-encrypted repository holds a KMS grant of the caller: ECR creates it, and retires it on delete.
-		Also: []Dependent{{Actions: []string{"kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"}, Resources: func(s scope) []string {
+		// A KMS-encrypted repository holds a KMS grant of the caller: ECR creates it (after DescribeKey), and
+		// retires it on delete, each time calling KMS on the caller's behalf: through ECR only.
+		Also: []Dependent{{Actions: []string{"kms:CreateGrant", "kms:RetireGrant", "kms:DescribeKey"}, Via: "ecr", Resources: func(s scope) []string {
 			return []string{s.account.ARN("kms", "key/*")}
 		}}},
 	},

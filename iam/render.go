@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"maps"
 	"slices"
 	"strings"
 
@@ -98,6 +99,18 @@ func tableStatements(s scope, ops []Operation) []policy.Statement {
 			cond := onResource
 			if d.Untagged {
 				cond = nil
+			}
+			if d.Via != "" {
+				cond = maps.Clone(cond)
+				if cond == nil {
+					cond = policy.Conditions{}
+				}
+				equals := maps.Clone(cond["StringEquals"])
+				if equals == nil {
+					equals = map[string][]string{}
+				}
+				equals["kms:ViaService"] = []string{viaService(s.account, d.Via)}
+				cond["StringEquals"] = equals
 			}
 			if slices.Contains(acts, "iam:PassRole") {
 				acts = slices.DeleteFunc(acts, func(a string) bool { return a == "iam:PassRole" })

@@ -1,6 +1,7 @@
 package settings
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -109,7 +110,11 @@ func TestCheckLogRetention(t *testing.T) {
 	assert.NoError(t, CheckLogRetention("k", Dev, 30))
 	assert.NoError(t, CheckLogRetention("k", Prod, 365))
 	assert.EqualError(t, CheckLogRetention("k", Dev, 31), "config 8byte:k: invalid value 31: must be one of the CloudWatch Logs retention periods [1 3 5 7 14 30 60 90 120 150 180 365 400 545 731 1096 1827 2192 2557 2922 3288 3653]")
-	assert.EqualError(t, CheckLogRetention("k", Prod, 90), "config 8byte:k: invalid value 90: prod keeps logs for at least 365 days")
+	// The design's floor in prod is a year: every retention period below it is refused.
+	for _, days := range []int{90, 180} {
+		assert.EqualError(t, CheckLogRetention("k", Prod, days), fmt.Sprintf("config 8byte:k: invalid value %d: prod keeps logs for at least 365 days", days))
+	}
+	assert.NoError(t, CheckLogRetention("k", Prod, 400))
 }
 
 func TestCheckRange(t *testing.T) {

@@ -212,21 +212,43 @@ var dataControls = []*Control{
 		"every bucket's versioning is Enabled", typeBucketVersion,
 		func(r *tests.Resource) bool { return r.String("versioningConfiguration.status") == "Enabled" },
 		func(r *tests.Resource) { set(r, "versioningConfiguration.status", "Suspended") }),
-	withBranches(bucketCheck("Design.Data.3", "Every bucket is encrypted at rest",
-		"every bucket has default encryption: SSE-KMS with a key, or SSE-S3 (AES256) where the log-delivering service requires it", typeBucketSSE,
-		func(r *tests.Resource) bool {
-			algo := r.String("rules.0.applyServerSideEncryptionByDefault.sseAlgorithm")
-			return algo == "AES256" || (algo == "aws:kms" && r.String("rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId") != "")
-		},
-		func(r *tests.Resource) { set(r, "rules", []any{}) }),
-		Branch{"SSE-KMS without a key", func(s *Stack) {
-			for _, r := range s.OfType(typeBucketSSE) {
-				if r.String("rules.0.applyServerSideEncryptionByDefault.sseAlgorithm") == "aws:kms" {
-					set(r, "rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId", nil)
-					return
+	{
+		ID: "Design.Data.3", Title: "Every bucket is encrypted at rest",
+		Checks: "every bucket has default encryption: SSE-KMS with a key, or SSE-S3 (AES256) only where a log-delivering service requires it " +
+			"(the target of a load balancer's access logs or of server access logging)",
+		Types: []string{typeBucket},
+		Evaluate: func(s *Stack) []Finding {
+			return each(s, []string{typeBucket}, func(b *tests.Resource) []Finding {
+				for _, c := range s.OfType(typeBucketSSE) {
+					if c.String("bucket") != b.Out["id"] {
+						continue
+					}
+					rule := "rules.0.applyServerSideEncryptionByDefault."
+					switch c.String(rule + "sseAlgorithm") {
+					case "aws:kms":
+						return unless(c.String(rule+"kmsMasterKeyId") != "", b, "SSE-KMS without a key")
+					case "AES256":
+						return unless(receivesDeliveredLogs(s, b), b, "SSE-S3, but no log-delivering service requires it: use SSE-KMS with a key of the stack")
+					}
 				}
-			}
-		}}),
+				return []Finding{finding(b, "no default encryption")}
+			})
+		},
+		Break: func(s *Stack) { set(first(s, typeBucketSSE), "rules", []any{}) },
+		Branches: []Branch{
+			{"SSE-KMS without a key", func(s *Stack) {
+				if r := bucketEncryptedWith(s, "aws:kms"); r != nil {
+					set(r, "rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId", nil)
+				}
+			}},
+			{"SSE-S3 where no service requires it", func(s *Stack) {
+				if r := bucketEncryptedWith(s, "aws:kms"); r != nil {
+					set(r, "rules.0.applyServerSideEncryptionByDefault.sseAlgorithm", "AES256")
+					set(r, "rules.0.applyServerSideEncryptionByDefault.kmsMasterKeyId", nil)
+				}
+			}},
+		},
+	},
 	{
 		ID: "SecretsManager.1", Title: "Secrets Manager secrets should have automatic rotation enabled",
 		Checks: "every secret the stack creates has a rotation schedule",
@@ -337,4 +359,30 @@ func allFlags(r *tests.Resource) bool {
 		}
 	}
 	return true
+}
+
+// bucketEncryptedWith returns the first encryption configuration of the stack with algorithm algo, or nil.
+func bucketEncryptedWith(s *Stack, algo string) *tests.Resource {
+	for _, r := range s.OfType(typeBucketSSE) {
+		if r.String("rules.0.applyServerSideEncryptionByDefault.sseAlgorithm") == algo {
+			return r
+		}
+	}
+	return nil
+}
+
+// receivesDeliveredLogs reports whether bucket b is where a service that requires SSE-S3 delivers logs:
+// a load balancer's access logs, or the server access logs of the stack's buckets.
+func receivesDeliveredLogs(s *Stack, b *tests.Resource) bool {
+	for _, lb := range s.OfType(typeLB) {
+		if target := lb.String("accessLogs.bucket"); target != "" && (target == b.Out["id"] || target == b.Out["bucket"]) {
+			return true
+		}
+	}
+	for _, l := range s.OfType(typeBucketLogging) {
+		if target := l.String("targetBucket"); target != "" && (target == b.Out["id"] || target == b.Out["bucket"]) {
+			return true
+		}
+	}
+	return false
 }

@@ -110,11 +110,14 @@ func TestBucketIsPrivateEncryptedVersionedAndTLSOnly(t *testing.T) {
 
 	bp := mocks.OfType("aws:s3/bucketPolicy:BucketPolicy")
 	require.Len(t, bp, 1, "exactly one policy resource per bucket")
-	var doc policy.Document
-	require.NoError(t, bp[0].JSON("policy", &doc))
-	require.Len(t, doc.Statement, 2)
-	assert.Equal(t, policy.DenyInsecureTransport([]string{"s3:*"}, "arn:aws:s3:::8byte-x-logs", "arn:aws:s3:::8byte-x-logs/*"), doc.Statement[0])
-	assert.Equal(t, ServerAccessLogDelivery(account, "arn:aws:s3:::8byte-x-logs"), doc.Statement[1])
+	// The design's bucket policy, written out: TLS only for everyone, then S3's log delivery for this
+	// account's buckets only.
+	assert.JSONEq(t, `{"Version":"2012-10-17","Statement":[
+		{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":{"AWS":["*"]},"Action":["s3:*"],
+			"Resource":["arn:aws:s3:::8byte-x-logs","arn:aws:s3:::8byte-x-logs/*"],"Condition":{"Bool":{"aws:SecureTransport":["false"]}}},
+		{"Sid":"S3ServerAccessLogDelivery","Effect":"Allow","Principal":{"Service":["logging.s3.amazonaws.com"]},"Action":["s3:PutObject"],
+			"Resource":["arn:aws:s3:::8byte-x-logs/*"],"Condition":{"StringEquals":{"aws:SourceAccount":["123456789012"]}}}]}`,
+		bp[0].String("policy"))
 	assert.True(t, mocks.DependsOn(bp[0], pab), "the policy waits for the public access block")
 }
 

@@ -235,6 +235,9 @@ func TestNetworkAclsAllowNothingElse(t *testing.T) {
 		{"private", false, "internet", 3389},
 		{"private", false, "database", 22},
 		{"private", false, "database", 443},
+		{"private", false, "public", 80}, // the load balancer reaches the instances on the app port only
+		{"private", false, "public", 443},
+		{"private", false, "public", 3389},
 		{"private", true, "internet", 80}, // only HTTPS leaves the instances
 		{"private", true, "internet", 22},
 		{"private", true, "internet", 5432},

@@ -23,7 +23,7 @@ const modulePath = "github.com/8byte/infra"
 // SDK costs 1.5-5 s of linking on every `go test ./...`, which is most of the suite's time, while one
 // without it links in a fraction of a second.
 var pulumiPackages = []string{
-	"", "cloud", "network", "iam", "data", "compute", "observability", "secure", "foundation", "policy",
+	"", "cloud", "network", "iam", "data", "compute", "observability", "secure", "foundation",
 	"tests", "controls", "report/engine", "report/stackreport", "cmd/report",
 }
 

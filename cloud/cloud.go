@@ -1,7 +1,8 @@
 // Package cloud holds the Pulumi-side pieces every program and tier of this repository shares, outside any
 // one tier: the shape of a program (Program), which partition, region and account the stack deploys to
-// (LookupAccount, once at the top of a program), and the Name tag every resource carries. Package settings,
-// which describes that account (settings.Account), stays free of the Pulumi SDK.
+// (LookupAccount, once at the top of a program), the Name tag every resource carries, and policy documents
+// as outputs (PolicyJSON). Packages settings and policy, which describe the account and the documents, stay
+// free of the Pulumi SDK.
 package cloud
 
 import (
@@ -11,6 +12,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
+	"github.com/8byte/infra/policy"
 	"github.com/8byte/infra/settings"
 )
 
@@ -31,6 +33,22 @@ func Program(reject func(envConfig string) error, deploy func(*pulumi.Context) (
 		}
 		return nil
 	}
+}
+
+// PolicyJSON returns the JSON of the document that build makes once every value of inputs is known; build
+// receives the resolved values under the same keys. Use it when a policy names resources of this stack.
+func PolicyJSON(inputs pulumi.StringMap, build func(values map[string]string) policy.Document) pulumi.StringOutput {
+	if inputs == nil {
+		inputs = pulumi.StringMap{}
+	}
+	return inputs.ToStringMapOutput().ApplyT(func(values map[string]string) (string, error) {
+		return build(values).JSON()
+	}).(pulumi.StringOutput)
+}
+
+// StaticPolicyJSON returns the JSON of a document that names no output values, as a pulumi.StringOutput.
+func StaticPolicyJSON(doc policy.Document) pulumi.StringOutput {
+	return PolicyJSON(nil, func(map[string]string) policy.Document { return doc })
 }
 
 // NameTag returns the Name tag of a resource; the stack-wide tags (Project, Environment, ManagedBy) come

@@ -68,7 +68,7 @@ func (b *builder) appRole() error {
 	if err != nil {
 		return err
 	}
-	runtime, err := b.rolePolicy("app-runtime", role.Name, policy.Static(policy.New(appRuntimeStatements(b.scope)...)))
+	runtime, err := b.rolePolicy("app-runtime", role.Name, cloud.StaticPolicyJSON(policy.New(appRuntimeStatements(b.scope)...)))
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (b *builder) monitoringRole() error {
 // logical name, so it matches the stack's role/8byte-<env>-* pattern; sessions last at most an hour.
 // (CI roles: roleWithTrust with CISessionSeconds.)
 func (b *builder) role(key, description string, trust policy.Document) (*awsiam.Role, error) {
-	return b.roleWithTrust(key, description, policy.Static(trust), WorkloadSessionSeconds)
+	return b.roleWithTrust(key, description, cloud.StaticPolicyJSON(trust), WorkloadSessionSeconds)
 }
 
 // roleWithTrust is role for a trust policy that names outputs (the OIDC provider's ARN), with sessions

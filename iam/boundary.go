@@ -399,7 +399,7 @@ func (b *builder) permissionsBoundary() error {
 	var err error
 	b.boundary, err = awsiam.NewPolicy(b.ctx, b.child("boundary"), &awsiam.PolicyArgs{
 		Description: pulumi.String("Permissions boundary of every role of " + b.name + ": what its roles need, and no escalation"),
-		Policy:      policy.Static(doc),
+		Policy:      cloud.StaticPolicyJSON(doc),
 		Tags:        cloud.NameTag(b.child("boundary")),
 	}, b.parent)
 	if err != nil {

@@ -138,7 +138,7 @@ func (b *builder) drillRole() error {
 	name := drillBoundaryName(b.child("boundary"))
 	boundary, err := awsiam.NewPolicy(b.ctx, name, &awsiam.PolicyArgs{
 		Description: pulumi.String("Permissions boundary of the drill role of " + b.name + ": create and destroy " + d.environment + " only"),
-		Policy:      policy.Static(drillBoundaryDocument(b.scope, d)),
+		Policy:      cloud.StaticPolicyJSON(drillBoundaryDocument(b.scope, d)),
 		Tags:        cloud.NameTag(name),
 	}, b.parent)
 	if err != nil {

@@ -179,7 +179,7 @@ func (b *builder) github() error {
 // provider (the bootstrap project's, one per account, shared by every stack's roles).
 func (b *builder) githubTrust(subjects ...string) pulumi.StringOutput {
 	providerARN := pulumi.String(b.scope.github.OidcProviderArn).ToStringOutput()
-	return policy.Render(pulumi.StringMap{"provider": providerARN}, func(v map[string]string) policy.Document {
+	return cloud.PolicyJSON(pulumi.StringMap{"provider": providerARN}, func(v map[string]string) policy.Document {
 		return githubTrust(v["provider"], subjects...)
 	})
 }
@@ -195,7 +195,7 @@ func (b *builder) managedPolicies(key string, roleName pulumi.StringInput, state
 		name := fmt.Sprintf("%s-%d", key, i+1)
 		p, err := awsiam.NewPolicy(b.ctx, b.child(name), &awsiam.PolicyArgs{
 			Description: pulumi.String(fmt.Sprintf("%s (part %d), rendered from the permission table", key, i+1)),
-			Policy:      policy.Static(doc),
+			Policy:      cloud.StaticPolicyJSON(doc),
 			Tags:        cloud.NameTag(b.child(name)),
 		}, b.parent)
 		if err != nil {

@@ -126,7 +126,7 @@ func alarmTopic(ctx *pulumi.Context, name string, args *LoggingArgs, parent pulu
 	}
 	if _, err := sns.NewTopicPolicy(ctx, name+"-alarms-policy", &sns.TopicPolicyArgs{
 		Arn: topic.Arn,
-		Policy: policy.Render(pulumi.StringMap{"topic": topic.Arn}, func(v map[string]string) policy.Document {
+		Policy: cloud.PolicyJSON(pulumi.StringMap{"topic": topic.Arn}, func(v map[string]string) policy.Document {
 			return topicPolicy(acct, v["topic"])
 		}),
 	}, parent); err != nil {

@@ -6,8 +6,6 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
-
-	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
 // Version is the current IAM policy language version.
@@ -65,22 +63,6 @@ func (d Document) JSON() (string, error) {
 		return "", fmt.Errorf("marshal policy document: %w", err)
 	}
 	return string(b), nil
-}
-
-// Render returns the JSON of the document that build makes once every value of inputs is known; build
-// receives the resolved values under the same keys. Use it when a policy names resources of this stack.
-func Render(inputs pulumi.StringMap, build func(values map[string]string) Document) pulumi.StringOutput {
-	if inputs == nil {
-		inputs = pulumi.StringMap{}
-	}
-	return inputs.ToStringMapOutput().ApplyT(func(values map[string]string) (string, error) {
-		return build(values).JSON()
-	}).(pulumi.StringOutput)
-}
-
-// Static returns the JSON of a document that names no output values, as a pulumi.StringOutput.
-func Static(doc Document) pulumi.StringOutput {
-	return Render(nil, func(map[string]string) Document { return doc })
 }
 
 // DenyInsecureTransport is the statement every resource policy carries: requests that do not use TLS are

@@ -159,7 +159,7 @@ func NewBucket(ctx *pulumi.Context, name string, args *BucketArgs, opts ...pulum
 	for k, v := range args.Inputs {
 		inputs[k] = v
 	}
-	bucketPolicy := policy.Render(inputs, func(v map[string]string) policy.Document {
+	bucketPolicy := cloud.PolicyJSON(inputs, func(v map[string]string) policy.Document {
 		arn := v["bucketArn"]
 		statements := []policy.Statement{policy.DenyInsecureTransport([]string{"s3:*"}, arn, arn+"/*")}
 		if args.Statements != nil {

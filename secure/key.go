@@ -76,7 +76,7 @@ func NewKey(ctx *pulumi.Context, name string, args *KeyArgs, opts ...pulumi.Reso
 		return nil, fmt.Errorf("register key %s: %w", name, err)
 	}
 	parent := pulumi.Parent(k)
-	keyPolicy := policy.Render(args.Inputs, func(v map[string]string) policy.Document {
+	keyPolicy := cloud.PolicyJSON(args.Inputs, func(v map[string]string) policy.Document {
 		statements := []policy.Statement{AccountAdministration(args.Account)}
 		if args.Grants != nil {
 			statements = append(statements, args.Grants(v)...)

@@ -1,11 +1,13 @@
 package report
 
 import (
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+	"sort"
 	// embed compiles prices.yaml into the report.
 	_ "embed"
-	"fmt"
-	"math"
-	"sort"
 
 	"gopkg.in/yaml.v3"
 
@@ -210,7 +212,7 @@ func (t *PriceTable) Estimate(env settings.Environment, resources []Resource) Es
 		for _, r := range rs {
 			byTier[r.Tier]++
 		}
-		for _, tier := range sortedKeys(byTier) {
+		for _, tier := range slices.Sorted(maps.Keys(byTier)) {
 			e.add(tier, item, key, "", float64(byTier[tier]), fmt.Sprintf("%d in the stack", byTier[tier]))
 		}
 	}
@@ -257,15 +259,6 @@ func (t *PriceTable) Estimate(env settings.Environment, resources []Resource) Es
 // observabilityTier holds the lines of usage shared by every tier: log ingestion and storage, the
 // agent's metrics, the log buckets' storage (every bucket of the stack holds logs).
 const observabilityTier = "observability"
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
 
 // number reads a plain number (int from the mocks, float64 from JSON).
 func number(v any) float64 {

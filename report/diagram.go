@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -59,7 +60,7 @@ var (
 // Diagram draws the Mermaid flowchart of the stacks' tiers (one stack in the report; every stack in
 // the README, where a box not every stack has names the stacks that have it).
 func Diagram(stacks map[string][]Resource) string {
-	names := sortedKeys(stacks)
+	names := slices.Sorted(maps.Keys(stacks))
 	has := func(n node, stack string) bool {
 		if len(n.types) == 0 {
 			return true

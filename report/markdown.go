@@ -2,6 +2,8 @@ package report
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -63,7 +65,7 @@ func (r *Report) resources(b *strings.Builder) {
 			}
 		}
 		fmt.Fprintf(b, "\n### %s (%d)\n\n| type | count | resources |\n| --- | --- | --- |\n", tier, n)
-		for _, typ := range sortedKeys(byType) {
+		for _, typ := range slices.Sorted(maps.Keys(byType)) {
 			rs := byType[typ]
 			sort.Slice(rs, func(i, j int) bool { return rs[i].Name < rs[j].Name })
 			names := make([]string, len(rs))
@@ -102,7 +104,7 @@ func CostMarkdown(e Estimate) string {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", l.Tier, l.Item, trim(l.Quantity), price, l.Assumes, money(l.Monthly, e.Currency))
 	}
 	byTier := e.ByTier()
-	for _, tier := range sortedKeys(byTier) {
+	for _, tier := range slices.Sorted(maps.Keys(byTier)) {
 		fmt.Fprintf(&b, "| %s | **subtotal** | | | | **%s** |\n", tier, money(byTier[tier], e.Currency))
 	}
 	fmt.Fprintf(&b, "| | **total** | | | | **%s** |\n", money(e.Total, e.Currency))
@@ -138,7 +140,7 @@ func trim(v float64) string {
 // CostSummary renders the monthly estimate of several stacks side by side, per tier and in total (the
 // README's table).
 func CostSummary(estimates map[string]Estimate) string {
-	stacks := sortedKeys(estimates)
+	stacks := slices.Sorted(maps.Keys(estimates))
 	tiers := map[string]bool{}
 	for _, e := range estimates {
 		for tier := range e.ByTier() {
@@ -154,7 +156,7 @@ func CostSummary(estimates map[string]Estimate) string {
 		}
 		fmt.Fprintf(&b, "| %s | %s |\n", label, strings.Join(cells, " | "))
 	}
-	for _, tier := range sortedKeys(tiers) {
+	for _, tier := range slices.Sorted(maps.Keys(tiers)) {
 		row(tier, func(e Estimate) float64 { return roundCents(e.ByTier()[tier]) })
 	}
 	row("**total**", func(e Estimate) float64 { return e.Total })

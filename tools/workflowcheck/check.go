@@ -2,6 +2,7 @@ package workflowcheck
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -46,12 +47,12 @@ func Check(r *Repo) []Finding {
 // checkJobs runs the per-job rules: pins, inputs, id-token, session, hygiene.
 func (r *Repo) checkJobs() []Finding {
 	var out []Finding
-	for _, file := range sortedKeys(r.Workflows) {
+	for _, file := range slices.Sorted(maps.Keys(r.Workflows)) {
 		w := r.Workflows[file]
 		if w.Permissions.Kind != yaml.MappingNode || len(w.Permissions.Content) != 0 {
 			out = append(out, Finding{"hygiene", file, "workflow", "the top-level permissions must be {} (each job asks for what it needs)"})
 		}
-		for _, id := range sortedKeys(w.Jobs) {
+		for _, id := range slices.Sorted(maps.Keys(w.Jobs)) {
 			out = append(out, r.checkJob(w, id, w.Jobs[id])...)
 		}
 	}
@@ -70,7 +71,7 @@ func (r *Repo) checkJob(w *workflow, id string, j *job) []Finding {
 		}
 		inputs, _ := callee.callInputs()
 		out = append(out, checkWith(w.file, where, j.Uses, j.With, inputs)...)
-		if credentialed && !slices.ContainsFunc(sortedKeys(callee.Jobs), func(k string) bool { return callee.Jobs[k].permission("id-token") == "write" }) {
+		if credentialed && !slices.ContainsFunc(slices.Sorted(maps.Keys(callee.Jobs)), func(k string) bool { return callee.Jobs[k].permission("id-token") == "write" }) {
 			out = append(out, Finding{"id-token", w.file, where, "grants id-token: write to " + j.Uses + ", whose jobs exchange no token"})
 		}
 		return out
@@ -119,7 +120,7 @@ func (r *Repo) changesStack(steps []step) bool {
 		if _, assumes := r.sessionSeconds(local.Runs.Steps); !assumes {
 			continue
 		}
-		if !slices.ContainsFunc(sortedKeys(s.With), func(k string) bool { return strings.Contains(s.With[k].Value, previewRoleVar) }) {
+		if !slices.ContainsFunc(slices.Sorted(maps.Keys(s.With)), func(k string) bool { return strings.Contains(s.With[k].Value, previewRoleVar) }) {
 			return true
 		}
 	}
@@ -179,7 +180,7 @@ func checkSubject(file, where string, j *job, pullRequest bool) []Finding {
 	var deploy bool
 	var stacks []string // the stacks whose preview role the job assumes
 	for _, s := range j.Steps {
-		for _, k := range sortedKeys(s.With) {
+		for _, k := range slices.Sorted(maps.Keys(s.With)) {
 			v := s.With[k].Value
 			deploy = deploy || strings.Contains(v, deployRoleVar)
 			for _, m := range previewRoleStack.FindAllStringSubmatch(v, -1) {
@@ -289,12 +290,12 @@ func (r *Repo) checkPin(file, where string, s step) []Finding {
 // checkWith checks a `with:` against the declared inputs: each key declared, each required input given.
 func checkWith(file, where, uses string, with map[string]yaml.Node, declared map[string]input) []Finding {
 	var out []Finding
-	for _, key := range sortedKeys(with) {
+	for _, key := range slices.Sorted(maps.Keys(with)) {
 		if _, ok := declared[key]; !ok {
-			out = append(out, Finding{"input", file, where, fmt.Sprintf("%s has no input %q (declared: %s)", uses, key, strings.Join(sortedKeys(declared), ", "))})
+			out = append(out, Finding{"input", file, where, fmt.Sprintf("%s has no input %q (declared: %s)", uses, key, strings.Join(slices.Sorted(maps.Keys(declared)), ", "))})
 		}
 	}
-	for _, name := range sortedKeys(declared) {
+	for _, name := range slices.Sorted(maps.Keys(declared)) {
 		if in := declared[name]; in.Required && in.Default.Kind == 0 {
 			if _, given := with[name]; !given {
 				out = append(out, Finding{"input", file, where, fmt.Sprintf("%s requires the input %q", uses, name)})
@@ -370,7 +371,7 @@ func (r *Repo) sessionSeconds(steps []step) (int, bool) {
 // run script. (Their pins are checked for each credentialed job that uses them.)
 func (r *Repo) checkActions() []Finding {
 	var out []Finding
-	for _, ref := range sortedKeys(r.Actions) {
+	for _, ref := range slices.Sorted(maps.Keys(r.Actions)) {
 		a := r.Actions[ref]
 		for i, s := range a.Runs.Steps {
 			out = append(out, r.checkStep(a.file, s.label(i), s, false)...)
@@ -404,7 +405,7 @@ func (r *Repo) checkSessionDefault(a *action, s step) []Finding {
 func (r *Repo) checkRequired() []Finding {
 	var out []Finding
 	produced := map[string]string{} // check name -> file
-	for _, file := range sortedKeys(r.Workflows) {
+	for _, file := range slices.Sorted(maps.Keys(r.Workflows)) {
 		w := r.Workflows[file]
 		pr := w.trigger("pull_request")
 		if pr == nil {
@@ -417,7 +418,7 @@ func (r *Repo) checkRequired() []Finding {
 		}
 		_ = pr.Decode(&filter)
 		filtered := len(filter.Paths)+len(filter.PathsIgnore)+len(filter.BranchesIgnore) > 0
-		for _, id := range sortedKeys(w.Jobs) {
+		for _, id := range slices.Sorted(maps.Keys(w.Jobs)) {
 			for _, name := range r.checkNames(w, id) {
 				if !slices.Contains(r.Required, name) {
 					continue
@@ -494,7 +495,7 @@ func (r *Repo) checkNames(w *workflow, id string) []string {
 	}
 	var out []string
 	for _, caller := range names {
-		for _, cid := range sortedKeys(callee.Jobs) {
+		for _, cid := range slices.Sorted(maps.Keys(callee.Jobs)) {
 			for _, inner := range r.checkNames(callee, cid) {
 				out = append(out, caller+" / "+inner)
 			}
@@ -504,7 +505,7 @@ func (r *Repo) checkNames(w *workflow, id string) []string {
 }
 
 func firstKey[V any](m map[string]V) string {
-	if keys := sortedKeys(m); len(keys) > 0 {
+	if keys := slices.Sorted(maps.Keys(m)); len(keys) > 0 {
 		return keys[0]
 	}
 	return ""

@@ -28,7 +28,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -273,16 +272,6 @@ func rel(root, path string) string {
 		return path
 	}
 	return filepath.ToSlash(r)
-}
-
-// sortedKeys returns a map's keys in order, for stable findings.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // remote splits a remote `uses:` (owner/repo[/path]@ref) into owner/repo and ref.

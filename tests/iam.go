@@ -108,14 +108,8 @@ func NewIAMAccount(inventories ...[]*Resource) (*IAMAccount, error) {
 			if err != nil {
 				return nil, err
 			}
-			p, err := attachedPolicy(r.String("policyArn"), managed)
-			switch {
-			case errors.Is(err, iameval.ErrNotVendored):
-				role.Incomplete = fmt.Errorf("%s: %w", r.Describe(), err)
-			case err != nil:
-				return nil, fmt.Errorf("%s: %w", r.Describe(), err)
-			default:
-				role.Principal.Identity = append(role.Principal.Identity, p)
+			if err := role.attach(r, r.String("policyArn"), managed); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -157,17 +151,26 @@ func newRole(r *Resource, managed map[string]*Resource) (*Role, error) {
 		}
 	}
 	for _, policyARN := range r.Strings("managedPolicyArns") {
-		p, err := attachedPolicy(policyARN, managed)
-		switch {
-		case errors.Is(err, iameval.ErrNotVendored):
-			role.Incomplete = fmt.Errorf("%s: %w", r.Describe(), err)
-		case err != nil:
-			return nil, fmt.Errorf("%s: %w", r.Describe(), err)
-		default:
-			role.Principal.Identity = append(role.Principal.Identity, p)
+		if err := role.attach(r, policyARN, managed); err != nil {
+			return nil, err
 		}
 	}
 	return role, nil
+}
+
+// attach adds the managed policy policyARN, attached by r, to the role's identity policies. An AWS managed
+// policy that is not vendored leaves the role Incomplete (it cannot be evaluated) rather than failing.
+func (role *Role) attach(r *Resource, policyARN string, managed map[string]*Resource) error {
+	p, err := attachedPolicy(policyARN, managed)
+	switch {
+	case errors.Is(err, iameval.ErrNotVendored):
+		role.Incomplete = fmt.Errorf("%s: %w", r.Describe(), err)
+	case err != nil:
+		return fmt.Errorf("%s: %w", r.Describe(), err)
+	default:
+		role.Principal.Identity = append(role.Principal.Identity, p)
+	}
+	return nil
 }
 
 // roleOf returns the role a policy or attachment names (by name, as the provider takes it).

@@ -158,17 +158,18 @@ func newRole(r *Resource, managed map[string]*Resource) (*Role, error) {
 	return role, nil
 }
 
-// attach adds the managed policy policyARN, attached by r, to the role's identity policies. An AWS managed
-// policy that is not vendored leaves the role Incomplete (it cannot be evaluated) rather than failing.
-func (role *Role) attach(r *Resource, policyARN string, managed map[string]*Resource) error {
+// attach adds the managed policy policyARN, attached by the resource by, to the role's identity policies.
+// An AWS managed policy that is not vendored leaves the role Incomplete (it cannot be evaluated) rather
+// than failing.
+func (r *Role) attach(by *Resource, policyARN string, managed map[string]*Resource) error {
 	p, err := attachedPolicy(policyARN, managed)
 	switch {
 	case errors.Is(err, iameval.ErrNotVendored):
-		role.Incomplete = fmt.Errorf("%s: %w", r.Describe(), err)
+		r.Incomplete = fmt.Errorf("%s: %w", by.Describe(), err)
 	case err != nil:
-		return fmt.Errorf("%s: %w", r.Describe(), err)
+		return fmt.Errorf("%s: %w", by.Describe(), err)
 	default:
-		role.Principal.Identity = append(role.Principal.Identity, p)
+		r.Principal.Identity = append(r.Principal.Identity, p)
 	}
 	return nil
 }
